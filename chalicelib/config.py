@@ -1,0 +1,55 @@
+"""Settings: one pydantic model, read from the environment when first needed."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+from pydantic import BaseModel, ConfigDict, Field
+
+ENV_PREFIX = "FREIGABE_"
+
+
+class Settings(BaseModel):
+    """Non-secret configuration. Every field maps to ``FREIGABE_<NAME>`` in the environment."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    stage: str = "local"
+    region: str = "eu-central-1"
+    # Table names are "<prefix>-<name>"; in AWS the prefix is the stack name (infra/tables.json).
+    table_prefix: str = "freigabe-local"
+    public_base_url: str = "http://127.0.0.1:8000"
+    mail_sender: str = "Freigabe <noreply@freigabe.example>"
+    ses_configuration_set: str | None = None
+    aws_endpoint_url: str | None = None
+    # Key for hashing IPs and emails into rate-limit keys. Production reads it from SSM.
+    hash_key: str = "local-development-only"
+
+    unlock_link_days: int = Field(default=7, ge=1)
+    decision_link_days: int = Field(default=14, ge=1)
+    max_body_bytes: int = Field(default=16 * 1024, ge=1024)
+
+    rate_per_email_per_hour: int = Field(default=5, ge=1)
+    rate_per_ip_per_hour: int = Field(default=30, ge=1)
+
+    mail_max_attempts: int = Field(default=8, ge=1)
+    # The in-request send owns a fresh outbox record this long before the retry job may take it.
+    mail_claim_seconds: int = Field(default=120, ge=10)
+
+    @property
+    def dev_routes_enabled(self) -> bool:
+        return self.stage == "local"
+
+    def table(self, name: str) -> str:
+        return f"{self.table_prefix}-{name}"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        values = {
+            key[len(ENV_PREFIX):].lower(): value
+            for key, value in env.items()
+            if key.startswith(ENV_PREFIX) and value != ""
+        }
+        return cls.model_validate(values)

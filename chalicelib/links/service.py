@@ -1,0 +1,180 @@
+"""Action links in mails: a secret token whose SHA-256 keys one item bound to one purpose
+and one record. GET/HEAD only describe the action; POST performs it once (a conditional
+write consumes the link inside the capability's own transaction)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from chalicelib.clock import Clock, epoch_seconds, iso, parse_iso
+from chalicelib.errors import Gone, NotFound, Unavailable
+from chalicelib.secrets_util import new_secret, sha256_hex
+from chalicelib.storage.dynamo import (
+    Condition,
+    Item,
+    Table,
+    Transaction,
+    TransactionCancelled,
+    Update,
+)
+
+TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{20,128}$")
+# Link items outlive their expiry so an old link still answers 410, not 404.
+KEEP_AFTER_EXPIRY = timedelta(days=90)
+LINK_LABEL = "link"
+
+
+@dataclass(frozen=True)
+class IssuedLink:
+    token: str
+    token_hash: str
+    url: str
+    expires_at: datetime
+
+
+@dataclass
+class Page:
+    heading: str
+    paragraphs: list[str] = field(default_factory=list)
+    details: list[tuple[str, str]] = field(default_factory=list)
+    button: str = ""
+    danger: bool = False
+    note: str | None = None
+    contact: dict[str, Any] | None = None
+
+
+@dataclass
+class Outcome:
+    page: Page
+    redirect: str | None = None
+    after_commit: Callable[[], None] | None = None
+
+
+class LinkAction(Protocol):
+    """One purpose's behaviour. ``perform`` adds its writes to ``tx`` (which already
+    consumes the link) and returns the outcome to show once ``tx`` commits."""
+
+    def describe(self, link: Item) -> Page: ...
+    def perform(self, link: Item, tx: Transaction) -> Outcome: ...
+
+
+class StaleLink(Exception):
+    """Raised by an action whose record is no longer in the state the link was made for."""
+
+
+def gone_page() -> Page:
+    return Page(
+        heading="Dieser Link ist nicht mehr gültig",
+        paragraphs=[
+            "Der Link wurde bereits verwendet, ist abgelaufen oder wurde durch eine "
+            "andere Entscheidung ersetzt.",
+            "Sie müssen nichts weiter tun. Bei Fragen wenden Sie sich bitte an den Absender "
+            "der E-Mail.",
+        ],
+    )
+
+
+def not_found_page() -> Page:
+    return Page(
+        heading="Link nicht gefunden",
+        paragraphs=["Dieser Link ist uns nicht bekannt. Bitte prüfen Sie, ob er vollständig "
+                    "aus der E-Mail übernommen wurde."],
+    )
+
+
+class LinkService:
+    def __init__(self, core: Table, clock: Clock, base_url: str) -> None:
+        self.core = core
+        self.clock = clock
+        self.base_url = base_url.rstrip("/")
+        self._actions: dict[str, LinkAction] = {}
+
+    def register(self, purpose: str, action: LinkAction) -> None:
+        self._actions[purpose] = action
+
+    @staticmethod
+    def key(token_hash: str) -> tuple[str, str]:
+        return f"LINK#{token_hash}", "LINK"
+
+    def url(self, purpose: str, token: str) -> str:
+        return f"{self.base_url}/links/{purpose}/{token}"
+
+    def issue(self, tx: Transaction, *, purpose: str, record_id: str, agency_id: str | None,
+              valid_for: timedelta, context: dict[str, Any],
+              sibling_hash: str | None = None, token: str | None = None) -> IssuedLink:
+        token = token or new_secret()
+        token_hash = sha256_hex(token)
+        now = self.clock.now()
+        expires_at = now + valid_for
+        pk, sk = self.key(token_hash)
+        tx.put(self.core, {
+            "pk": pk, "sk": sk, "purpose": purpose, "record_id": record_id,
+            "agency_id": agency_id, "status": "active", "created_at": iso(now),
+            "expires_at": iso(expires_at),
+            "expires_ttl": epoch_seconds(expires_at + KEEP_AFTER_EXPIRY),
+            "context": context, "sibling_hash": sibling_hash,
+        }, condition=Condition("attribute_not_exists({pk})"), label=f"issue:{purpose}")
+        return IssuedLink(token, token_hash, self.url(purpose, token), expires_at)
+
+    def supersede(self, tx: Transaction, token_hash: str | None, label: str = "") -> None:
+        """Retires a link that is made pointless by a decision taken elsewhere."""
+        if not token_hash:
+            return
+        now = iso(self.clock.now())
+        tx.update(self.core, *self.key(token_hash),
+                  Update(sets={"status": "superseded", "superseded_at": now}),
+                  condition=Condition("attribute_exists({pk})"), label=label)
+
+    def consume(self, tx: Transaction, link: Item) -> None:
+        now = iso(self.clock.now())
+        tx.update(
+            self.core, *self.key(link["token_hash"]),
+            Update(sets={"status": "used", "used_at": now}),
+            condition=Condition("{status} = {:active} AND {expires_at} > {:now}",
+                                active="active", now=now),
+            label=LINK_LABEL,
+        )
+
+    def load(self, purpose: str, token: str) -> Item:
+        """One GetItem. Unknown token → NotFound; other purpose, used, superseded or
+        expired → Gone."""
+        if purpose not in self._actions or not TOKEN_SHAPE.match(token or ""):
+            raise NotFound()
+        token_hash = sha256_hex(token)
+        link = self.core.get(*self.key(token_hash))
+        if link is None:
+            raise NotFound()
+        link["token_hash"] = token_hash
+        if link.get("purpose") != purpose or link.get("status") != "active":
+            raise Gone()
+        if parse_iso(link["expires_at"]) <= self.clock.now():
+            raise Gone()
+        return link
+
+    def describe(self, purpose: str, token: str) -> Page:
+        link = self.load(purpose, token)
+        return self._actions[purpose].describe(link)
+
+    def perform(self, purpose: str, token: str) -> Outcome:
+        for _attempt in range(3):
+            link = self.load(purpose, token)
+            tx = Transaction(self.core.client)
+            self.consume(tx, link)
+            try:
+                outcome = self._actions[purpose].perform(link, tx)
+                tx.execute()
+            except StaleLink as exc:
+                raise Gone() from exc
+            except TransactionCancelled as exc:
+                if exc.failed:
+                    # The link was used meanwhile, or its record was decided another way.
+                    raise Gone() from exc
+                continue  # a concurrent transaction touched the same items: read again
+            if outcome.after_commit is not None:
+                outcome.after_commit()
+            return outcome
+        raise Unavailable(retry_after=1)

@@ -1,0 +1,193 @@
+"""Tour settings and registration input, validated; the rules of the two release modes."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    Strict,
+    StringConstraints,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+)
+
+from chalicelib.errors import Conflict, ValidationFailed
+from chalicelib.validation import (
+    EmailStr,
+    Phone,
+    SingleLine,
+    fields_from,
+    multi_line,
+    normalize_email,
+    phone,
+    single_line,
+)
+
+FIELD_NAMES = ("first_name", "last_name", "email", "phone", "street", "zip", "city", "message")
+FieldName = Literal["first_name", "last_name", "email", "phone", "street", "zip", "city", "message"]
+Mode = Literal["email", "manual", "off"]
+STATUSES = ("pending_email", "pending_approval", "unlocked", "denied")
+PENDING_FOR_MODE = {"email": "pending_email", "manual": "pending_approval"}
+
+_ZIP = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 -]{2,9}$")
+_VIEWPOINT = re.compile(r"^[A-Za-z0-9_.:\-]{1,100}$")
+
+
+def _tour_url(value: str) -> str:
+    value = value.strip()
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError("muss eine http(s)-URL sein")
+    if any(c.isspace() or ord(c) < 32 for c in value):
+        raise ValueError("darf keine Leer- oder Steuerzeichen enthalten")
+    if parts.fragment or value.endswith("#"):
+        raise ValueError("darf keinen #-Anker enthalten (er wird für die Freischaltung genutzt)")
+    return value
+
+
+def _viewpoint(value: str) -> str:
+    if not _VIEWPOINT.match(value):
+        raise ValueError("Standpunkt-IDs: 1–100 Zeichen aus Buchstaben, Ziffern, _ . : -")
+    return value
+
+
+def _zip(value: str) -> str:
+    if not _ZIP.match(value):
+        raise ValueError("ist keine gültige Postleitzahl")
+    return value
+
+
+TourUrl = Annotated[str, Field(max_length=2000), AfterValidator(_tour_url)]
+ViewpointId = Annotated[str, AfterValidator(_viewpoint)]
+
+
+class Protection(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    mode: Mode
+    required_fields: list[FieldName] = Field(default_factory=list, max_length=8)
+    protected_viewpoints: list[ViewpointId] = Field(default_factory=list, max_length=500)
+
+    @field_validator("required_fields")
+    @classmethod
+    def _email_always(cls, value: list[str]) -> list[str]:
+        wanted = {*value, "email"}
+        return [name for name in FIELD_NAMES if name in wanted]
+
+    @field_validator("protected_viewpoints")
+    @classmethod
+    def _unique(cls, value: list[str]) -> list[str]:
+        return list(dict.fromkeys(value))
+
+
+class Contact(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    name: SingleLine = Field(min_length=1, max_length=200)
+    company: SingleLine = Field(min_length=1, max_length=200)
+    email: EmailStr
+    phone: Phone
+
+
+class TourInput(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    title: SingleLine = Field(min_length=1, max_length=200)
+    tour_url: TourUrl
+    property_id: SingleLine | None = Field(default=None, min_length=1, max_length=100)
+    protection: Protection
+    contact: Contact
+
+
+# Per-field rules for the prospect's registration. Each field is checked on its own so one
+# answer lists every problem, and the agency's choice decides what is required.
+_FIELD_TYPES: dict[str, Any] = {
+    "first_name": Annotated[str, Strict(), StringConstraints(max_length=100),
+                            AfterValidator(single_line)],
+    "last_name": Annotated[str, Strict(), StringConstraints(max_length=100),
+                           AfterValidator(single_line)],
+    "email": Annotated[str, Strict(), AfterValidator(normalize_email)],
+    "phone": Annotated[str, Strict(), StringConstraints(max_length=40), AfterValidator(phone)],
+    "street": Annotated[str, Strict(), StringConstraints(max_length=200),
+                        AfterValidator(single_line)],
+    "zip": Annotated[str, Strict(), AfterValidator(single_line), AfterValidator(_zip)],
+    "city": Annotated[str, Strict(), StringConstraints(max_length=100),
+                      AfterValidator(single_line)],
+    "message": Annotated[str, Strict(), StringConstraints(max_length=2000),
+                         AfterValidator(multi_line)],
+}
+_ADAPTERS = {name: TypeAdapter(kind) for name, kind in _FIELD_TYPES.items()}
+
+
+@dataclass(frozen=True)
+class Lead:
+    email: str
+    first_name: str | None = None
+    last_name: str | None = None
+    phone: str | None = None
+    street: str | None = None
+    zip: str | None = None
+    city: str | None = None
+    message: str | None = None
+
+    @property
+    def display_name(self) -> str:
+        return " ".join(p for p in (self.first_name, self.last_name) if p)
+
+    def as_dict(self) -> dict[str, str | None]:
+        return {name: getattr(self, name) for name in FIELD_NAMES}
+
+
+def validate_registration(payload: dict[str, Any], required_fields: list[str]) -> Lead:
+    fields: dict[str, str] = {}
+    values: dict[str, str] = {}
+    for name in FIELD_NAMES:
+        raw = payload.get(name)
+        if raw is None or (isinstance(raw, str) and not raw.strip()):
+            if name in required_fields:
+                fields[name] = "Pflichtfeld."
+            continue
+        try:
+            values[name] = _ADAPTERS[name].validate_python(raw)
+        except ValidationError as exc:
+            fields[name] = next(iter(fields_from(exc).values()))
+    if payload.get("privacy_accepted") is not True:
+        fields["privacy_accepted"] = "Bitte stimmen Sie der Datenschutzerklärung zu."
+    if fields:
+        raise ValidationFailed(fields)
+    return Lead(**values)
+
+
+def initial_status(mode: str) -> str:
+    if mode not in PENDING_FOR_MODE:
+        raise Conflict("Für diesen Rundgang ist kein Zugangsschutz aktiv.", code="protection_off")
+    return PENDING_FOR_MODE[mode]
+
+
+def decision_status(current: str, decision: Literal["approve", "deny"]) -> str:
+    """Only a request waiting for the agency can be decided, and only once."""
+    if current != "pending_approval":
+        raise Conflict("Über diese Anfrage wurde bereits entschieden.", code="already_decided")
+    return "unlocked" if decision == "approve" else "denied"
+
+
+def access_status(mode: str, registration_status: str | None) -> str:
+    if mode == "off":
+        return "unlocked"
+    return registration_status or "locked"
+
+
+def rate_window(now: datetime) -> tuple[str, int]:
+    """Fixed one-hour windows: the window's key and the seconds until it ends."""
+    start = now.replace(minute=0, second=0, microsecond=0)
+    remaining = int((start + timedelta(hours=1) - now).total_seconds())
+    return start.strftime("%Y%m%d%H"), max(1, remaining)

@@ -1,0 +1,168 @@
+"""The HTTP edge: one decorator per route does auth, body parsing, id guards and the
+error envelope, so handlers stay ``parse → service → result``."""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from chalice import Chalice, CORSConfig, Response
+
+from chalicelib.auth.tokens import Principal
+from chalicelib.errors import AppError, MalformedBody, NotFound, PayloadTooLarge
+from chalicelib.wiring import Container, get_container
+
+log = logging.getLogger("freigabe.http")
+
+MAX_ID_LENGTH = 200
+PAGE_HEADERS = {
+    "Content-Type": "text/html; charset=utf-8",
+    "Cache-Control": "no-store",
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; "
+                               "frame-ancestors 'none'; base-uri 'none'",
+}
+JSON_HEADERS = {"Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store"}
+
+PUBLIC_CORS = CORSConfig(allow_origin="*", allow_headers=["Content-Type", "X-Viewer-Token"],
+                         max_age=600, allow_credentials=False)
+
+
+def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None
+                  ) -> Response:
+    return Response(body=json.dumps(body, ensure_ascii=False), status_code=status,
+                    headers={**JSON_HEADERS, **(headers or {})})
+
+
+def error_response(error: AppError) -> Response:
+    body: dict[str, Any] = {"code": error.code, "message": error.message}
+    if error.status == 422 and error.fields:
+        body["fields"] = error.fields
+    headers = {}
+    if error.retry_after is not None:
+        headers["Retry-After"] = str(error.retry_after)
+    return json_response({"error": body}, error.status, headers)
+
+
+def internal_error() -> Response:
+    return json_response({"error": {"code": "internal_error",
+                                    "message": "Ein interner Fehler ist aufgetreten."}}, 500)
+
+
+def html_response(html: str, status: int = 200, headers: dict[str, str] | None = None,
+                  *, head: bool = False) -> Response:
+    return Response(body="" if head else html, status_code=status,
+                    headers={**PAGE_HEADERS, **(headers or {})})
+
+
+@dataclass
+class RequestContext:
+    """What a handler may know about the request."""
+
+    request: Any
+    container: Container
+    params: dict[str, str]
+    principal: Principal | None = None
+    max_body: int = 16 * 1024
+    _body: Any = field(default=None, init=False)
+
+    @property
+    def agency_id(self) -> str:
+        assert self.principal is not None and self.principal.agency_id
+        return self.principal.agency_id
+
+    def header(self, name: str) -> str | None:
+        return (self.request.headers or {}).get(name.lower())
+
+    def query(self, name: str) -> str | None:
+        return (self.request.query_params or {}).get(name)
+
+    @property
+    def client_ip(self) -> str | None:
+        return ((self.request.context or {}).get("identity") or {}).get("sourceIp")
+
+    def json(self) -> dict[str, Any]:
+        """The body as a JSON object: 413 if too large, 400 if not a JSON object."""
+        if self._body is None:
+            self._body = parse_json_object(self.request.raw_body, self.max_body)
+        return self._body
+
+
+def parse_json_object(raw: bytes | None, max_bytes: int) -> dict[str, Any]:
+    raw = raw or b""
+    if len(raw) > max_bytes:
+        raise PayloadTooLarge(f"Der Anfrageinhalt ist zu groß (höchstens {max_bytes // 1024} KB).")
+    if not raw.strip():
+        raise MalformedBody("Der Anfrageinhalt fehlt.")
+
+    def no_constants(value: str) -> Any:
+        raise ValueError(value)
+
+    try:
+        body = json.loads(raw.decode("utf-8"), parse_constant=no_constants)
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise MalformedBody() from exc
+    if not isinstance(body, dict):
+        raise MalformedBody("Der Anfrageinhalt muss ein JSON-Objekt sein.")
+    return body
+
+
+Handler = Callable[[RequestContext], Any]
+
+
+class Api:
+    """Registers handlers on the Chalice app with the contract's conventions."""
+
+    def __init__(self, app: Chalice) -> None:
+        self.app = app
+
+    def route(self, path: str, methods: Iterable[str] = ("GET",), *,
+              auth: Literal["agency", "qa"] | None = None, status: int = 200,
+              cors: CORSConfig | None = None, content_types: list[str] | None = None,
+              dev_only: bool = False) -> Callable[[Handler], Handler]:
+        def decorator(handler: Handler) -> Handler:
+            @functools.wraps(handler)
+            def view(**params: str) -> Response:
+                return self._run(handler, params, auth=auth, status=status, dev_only=dev_only)
+
+            options: dict[str, Any] = {"methods": list(methods)}
+            if cors is not None:
+                options["cors"] = cors
+            if content_types is not None:
+                options["content_types"] = content_types
+            self.app.route(path, **options)(view)
+            return handler
+
+        return decorator
+
+    def _run(self, handler: Handler, params: dict[str, str], *, auth: str | None, status: int,
+             dev_only: bool) -> Response:
+        request = self.app.current_request
+        try:
+            container = get_container()
+            if dev_only and not container.settings.dev_routes_enabled:
+                raise NotFound()
+            ctx = RequestContext(request, container, params,
+                                 max_body=container.settings.max_body_bytes)
+            if auth is not None:
+                ctx.principal = container.authenticator.authenticate(
+                    ctx.header("authorization"), auth)
+            # An empty or absurd path segment can never name a record (and DynamoDB
+            # refuses empty keys): answer it like any unknown id.
+            if any(not v or len(v) > MAX_ID_LENGTH for v in params.values()):
+                raise NotFound()
+            result = handler(ctx)
+        except AppError as error:
+            return error_response(error)
+        except Exception:
+            log.exception("unhandled error")
+            return internal_error()
+        if isinstance(result, Response):
+            return result
+        return json_response(result, status)

@@ -1,0 +1,57 @@
+"""Mail action links: GET/HEAD show what will happen, POST does it once."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from chalice import Response
+
+from chalicelib.errors import AppError, Gone, NotFound
+from chalicelib.links.service import Page, gone_page, not_found_page
+from chalicelib.mail.render import render
+from chalicelib.web.http import Api, RequestContext, html_response
+
+FORM_TYPES = ["application/x-www-form-urlencoded", "multipart/form-data", "text/plain",
+              "application/json"]
+
+
+def _page(page: Page, status: int = 200, *, confirm_action: str | None = None,
+          head: bool = False, headers: dict[str, str] | None = None) -> Response:
+    if confirm_action is not None:
+        html = render("link_confirm.html", action=confirm_action, **asdict(page))
+    else:
+        html = render("link_result.html", next_url=None, next_label=None, **asdict(page))
+    return html_response(html, status, headers, head=head)
+
+
+def _error_page(error: AppError, head: bool = False) -> Response:
+    if isinstance(error, Gone):
+        return _page(gone_page(), 410, head=head)
+    if isinstance(error, NotFound):
+        return _page(not_found_page(), 404, head=head)
+    headers = {"Retry-After": str(error.retry_after)} if error.retry_after else None
+    return _page(Page(heading="Bitte versuchen Sie es gleich noch einmal",
+                      paragraphs=[error.message]), error.status, head=head, headers=headers)
+
+
+def register(api: Api) -> None:
+    @api.route("/links/{purpose}/{token}", methods=["GET", "HEAD"])
+    def show_link(ctx: RequestContext) -> Response:
+        head = ctx.request.method == "HEAD"
+        try:
+            page = ctx.container.links.describe(ctx.params["purpose"], ctx.params["token"])
+        except AppError as error:
+            return _error_page(error, head)
+        # The form posts back to this very URL; a relative empty action keeps the token out
+        # of any Referer and works behind any base path.
+        return _page(page, confirm_action="", head=head)
+
+    @api.route("/links/{purpose}/{token}", methods=["POST"], content_types=FORM_TYPES)
+    def perform_link(ctx: RequestContext) -> Response:
+        try:
+            outcome = ctx.container.links.perform(ctx.params["purpose"], ctx.params["token"])
+        except AppError as error:
+            return _error_page(error)
+        if outcome.redirect:
+            return _page(outcome.page, 303, headers={"Location": outcome.redirect})
+        return _page(outcome.page)

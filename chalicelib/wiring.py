@@ -1,0 +1,130 @@
+"""The one place that reads the environment and builds clients and services, lazily,
+on first use (never at import time), so tests and the local stack can swap any part."""
+
+from __future__ import annotations
+
+import threading
+from functools import cached_property
+from typing import Any
+
+from chalicelib.clock import AdjustableClock, Clock, SystemClock
+from chalicelib.config import Settings
+
+
+class Container:
+    def __init__(self, settings: Settings, clock: Clock | None = None,
+                 mailer: Any | None = None) -> None:
+        self.settings = settings
+        # The local stack's clock can be moved through /dev/clock; deployed stages run on
+        # real time only.
+        self.clock: Clock = clock or (
+            AdjustableClock() if settings.dev_routes_enabled else SystemClock())
+        self._mailer = mailer
+
+    def _client(self, service: str) -> Any:
+        import boto3
+        from botocore.config import Config
+
+        return boto3.session.Session().client(
+            service,
+            region_name=self.settings.region,
+            endpoint_url=self.settings.aws_endpoint_url,
+            config=Config(retries={"mode": "standard", "max_attempts": 3},
+                          connect_timeout=3, read_timeout=10),
+        )
+
+    @cached_property
+    def dynamodb(self) -> Any:
+        return self._client("dynamodb")
+
+    @cached_property
+    def ses(self) -> Any:
+        return self._client("sesv2")
+
+    def table(self, name: str) -> Any:
+        from chalicelib.storage.dynamo import Table
+
+        return Table(self.dynamodb, self.settings.table(name))
+
+    @cached_property
+    def core_table(self) -> Any:
+        return self.table("core")
+
+    @cached_property
+    def agency_repo(self) -> Any:
+        from chalicelib.agencies.repository import AgencyRepository
+
+        return AgencyRepository(self.core_table)
+
+    @cached_property
+    def agencies(self) -> Any:
+        from chalicelib.agencies.service import AgencyService
+
+        return AgencyService(self.agency_repo, self.clock)
+
+    @cached_property
+    def authenticator(self) -> Any:
+        from chalicelib.auth.tokens import Authenticator
+
+        return Authenticator(self.agency_repo)
+
+    @cached_property
+    def mailer(self) -> Any:
+        if self._mailer is not None:
+            return self._mailer
+        from chalicelib.mail.ses import SesMailer
+
+        return SesMailer(self.ses, self.settings.mail_sender, self.settings.ses_configuration_set)
+
+    @cached_property
+    def outbox(self) -> Any:
+        from chalicelib.mail.outbox import DynamoOutboxStore, Outbox
+
+        return Outbox(DynamoOutboxStore(self.core_table), self.mailer, self.clock,
+                      max_attempts=self.settings.mail_max_attempts,
+                      claim_seconds=self.settings.mail_claim_seconds)
+
+    @cached_property
+    def links(self) -> Any:
+        from chalicelib.links.service import LinkService
+
+        return LinkService(self.core_table, self.clock, self.settings.public_base_url)
+
+    @cached_property
+    def addresses(self) -> Any:
+        from chalicelib.privacy.addresses import AddressBook
+
+        return AddressBook(self.table("addresses"), self.clock)
+
+    @cached_property
+    def tours(self) -> Any:
+        from chalicelib.tours.repository import TourRepository
+        from chalicelib.tours.service import TourService
+
+        return TourService(TourRepository(self.table("tours")), self.core_table, self.addresses,
+                           self.links, self.outbox, self.clock, self.settings)
+
+    def ready(self) -> Container:
+        """Builds the services that register link purposes and mail-failure handlers."""
+        _ = self.tours
+        return self
+
+
+_container: Container | None = None
+_lock = threading.Lock()
+
+
+def get_container() -> Container:
+    global _container
+    if _container is None:
+        with _lock:
+            if _container is None:
+                _container = Container(Settings.from_env()).ready()
+    return _container
+
+
+def install(container: Container | None) -> None:
+    """Tests and the local stack put their own container in place (or ``None`` to reset)."""
+    global _container
+    with _lock:
+        _container = container.ready() if container is not None else None

@@ -1,0 +1,79 @@
+"""``make run``: the local stack on http://127.0.0.1:$PORT (default 8000)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def main() -> int:
+    started = time.perf_counter()
+    port = int(os.environ.get("PORT", "8000"))
+    host = os.environ.get("HOST", "127.0.0.1")
+    os.chdir(ROOT)
+    sys.path.insert(0, str(ROOT))
+
+    # The stage's environment first, then what only the launcher knows (the port).
+    config = json.loads((ROOT / ".chalice" / "config.json").read_text(encoding="utf-8"))
+    os.environ.update(config.get("environment_variables", {}))
+    os.environ.update(config["stages"]["local"].get("environment_variables", {}))
+    os.environ.setdefault("FREIGABE_PUBLIC_BASE_URL", f"http://{host}:{port}")
+
+    from devstack.environment import prepare_aws, seed_demo, start_mock
+
+    mock = start_mock()
+    from chalicelib.config import Settings
+    from chalicelib.wiring import Container, install
+
+    settings = Settings.from_env()
+    prepare_aws(settings)
+    container = Container(settings)
+    install(container)
+    seeded = seed_demo(container)
+
+    from chalice.config import Config
+    from chalice.local import LocalDevServer
+
+    import app as application
+
+    chalice_config = Config.create(
+        chalice_stage="local", app_name="freigabe", project_dir=str(ROOT),
+        config_from_disk=config, environment_variables=dict(os.environ),
+    )
+    server = LocalDevServer(application.app, chalice_config, host, port)
+
+    stopping = threading.Event()
+
+    def stop(signum: int, frame: object) -> None:
+        if not stopping.is_set():
+            stopping.set()
+            # shutdown() blocks until serve_forever returns: call it from another thread.
+            threading.Thread(target=server.shutdown, daemon=True).start()
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+
+    print("freigabe local stack (moto in-process: DynamoDB, SES, EventBridge)")
+    for line in seeded:
+        print("  " + line)
+    print(f"  outbox  http://{host}:{port}/dev/outbox")
+    print(f"ready in {time.perf_counter() - started:.1f}s, serving on http://{host}:{port}",
+          flush=True)
+    try:
+        server.serve_forever()
+    finally:
+        server.server.server_close()
+        mock.stop()
+        print("stopped", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,89 @@
+"""Starts moto in-process and prepares it like a fresh AWS account for freigabe."""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass
+from email.utils import parseaddr
+from typing import Any
+
+from chalicelib.config import Settings
+from devstack.tables import create_tables
+
+DEMO_AGENCIES = (
+    {"agency_id": "demo", "name": "Demo Makler GmbH", "contact_email": "kontakt@demo-makler.de",
+     "contact_name": "Dana Demo", "phone": "+49 30 1234567", "token": "demo-agency-token"},
+    {"agency_id": "other", "name": "Other Makler GmbH",
+     "contact_email": "kontakt@other-makler.de", "contact_name": "Otto Other",
+     "phone": "+49 40 7654321", "token": "other-agency-token"},
+)
+DEMO_QA_TOKEN = "demo-qa-token"
+
+_serial_lock = threading.RLock()
+_patched = False
+
+
+def serialize_moto_calls() -> None:
+    """moto's conditional writes and transactions are not atomic across threads, while the
+    local server is threaded: run every call into the stand-ins under one process-wide lock,
+    so concurrent requests race the way they would against DynamoDB."""
+    global _patched
+    if _patched:
+        return
+    from moto.core.botocore_stubber import BotocoreStubber
+
+    original = BotocoreStubber.__call__
+
+    def locked(self: Any, event_name: str, request: Any, **kwargs: Any) -> Any:
+        with _serial_lock:
+            return original(self, event_name, request, **kwargs)
+
+    BotocoreStubber.__call__ = locked  # type: ignore[method-assign]
+    _patched = True
+
+
+def fake_credentials() -> None:
+    os.environ.pop("AWS_ENDPOINT_URL", None)  # inside mock_aws an endpoint breaks boto3
+    for key, value in (("AWS_ACCESS_KEY_ID", "testing"), ("AWS_SECRET_ACCESS_KEY", "testing"),
+                       ("AWS_SECURITY_TOKEN", "testing"), ("AWS_SESSION_TOKEN", "testing")):
+        os.environ.setdefault(key, value)
+
+
+@dataclass
+class Stack:
+    settings: Settings
+    mock: Any
+
+
+def prepare_aws(settings: Settings) -> None:
+    """Tables from infra/, and the sender identity verified in the SES stand-in."""
+    import boto3
+
+    create_tables(boto3.client("dynamodb", region_name=settings.region), settings.table_prefix)
+    sender = parseaddr(settings.mail_sender)[1]
+    boto3.client("ses", region_name=settings.region).verify_email_identity(EmailAddress=sender)
+
+
+def seed_demo(container: Any) -> list[str]:
+    lines = []
+    for agency in DEMO_AGENCIES:
+        data = {k: v for k, v in agency.items() if k != "token"}
+        container.agencies.create_agency(data)
+        container.agencies.issue_token("agency", agency["agency_id"], label="demo",
+                                       token=agency["token"])
+        lines.append(f"agency {agency['agency_id']:<6} token {agency['token']:<20} "
+                     f"contact {agency['contact_email']}")
+    container.agencies.issue_token("qa", label="demo", token=DEMO_QA_TOKEN)
+    lines.append(f"QA team      token {DEMO_QA_TOKEN}")
+    return lines
+
+
+def start_mock() -> Any:
+    fake_credentials()
+    from moto import mock_aws
+
+    mock = mock_aws()
+    mock.start()
+    serialize_moto_calls()
+    return mock
