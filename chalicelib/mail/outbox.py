@@ -13,8 +13,8 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from chalicelib.clock import Clock, epoch_seconds, iso
-from chalicelib.mail.message import MailMessage, Mailbox
-from chalicelib.mail.ses import MailError, Mailer
+from chalicelib.mail.message import Mailbox, MailMessage
+from chalicelib.mail.ses import Mailer, MailError
 from chalicelib.storage.dynamo import (
     Condition,
     ConditionFailed,

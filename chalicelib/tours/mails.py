@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from chalicelib.mail.message import MailMessage, Mailbox
+from chalicelib.mail.message import Mailbox, MailMessage
 from chalicelib.mail.render import render_pair
 
 PROSPECT_LABELS = (

@@ -10,10 +10,11 @@ transaction; one hot counter item would make concurrent transactions conflict.
 
 from __future__ import annotations
 
+import contextlib
 import random
 from typing import Any
 
-from chalicelib.storage.dynamo import Condition, Item, Table, Transaction, Update
+from chalicelib.storage.dynamo import Condition, ConditionFailed, Item, Table, Transaction, Update
 
 STATS_SHARDS = 10
 COUNTERS = ("registrations", "unlocked", "pending_email", "pending_approval", "denied")
@@ -113,11 +114,8 @@ class TourRepository:
                   condition=Condition("{status} = {:s}", s=expected), label="registration")
 
     def mark_undeliverable(self, registration_id: str) -> None:
-        from chalicelib.storage.dynamo import ConditionFailed
-
-        try:
+        # A registration deleted meanwhile has nothing left to flag.
+        with contextlib.suppress(ConditionFailed):
             self.table.update(*registration_key(registration_id),
                               Update(sets={"undeliverable": True}),
                               Condition("attribute_exists({pk})"))
-        except ConditionFailed:
-            pass  # the registration was deleted meanwhile

@@ -159,7 +159,7 @@ class TourService:
         hashes = item.get("link_hashes") or {}
         self.links.supersede(tx, hashes.get(PURPOSE_APPROVE), label="supersede_approve")
         self.links.supersede(tx, hashes.get(PURPOSE_DENY), label="supersede_deny")
-        staged = self._stage_decision(tx, _snapshot(item), decision, decided_by="agency_api")
+        staged = self.stage_decision(tx, _snapshot(item), decision, decided_by="agency_api")
         try:
             tx.execute()
         except TransactionCancelled as exc:
@@ -323,7 +323,7 @@ class TourService:
         staged = self.outbox.stage(tx, outgoing)
         return Registered(registration_id, f"{registration_id}.{secret}", status), staged
 
-    def _stage_decision(self, tx: Transaction, snapshot: dict[str, Any],
+    def stage_decision(self, tx: Transaction, snapshot: dict[str, Any],
                         decision: Literal["approve", "deny"], decided_by: str
                         ) -> list[OutboxMail]:
         now = iso(self.clock.now())
@@ -343,9 +343,9 @@ class TourService:
                                       new=new_status, sets=sets, viewer_hash=viewer_hash)
         self.repo.stage_counters(tx, snapshot["tour_id"],
                                  {"pending_approval": -1, new_status: 1})
-        return self.outbox.stage(tx, [OutboxMail(
-            f"{registration_id}-decision", f"tour_access_{'granted' if decision == 'approve' else 'denied'}",
-            mail, ref_kind="registration", ref_id=registration_id)])
+        kind = "tour_access_granted" if decision == "approve" else "tour_access_denied"
+        return self.outbox.stage(tx, [OutboxMail(f"{registration_id}-decision", kind, mail,
+                                                 ref_kind="registration", ref_id=registration_id)])
 
     def _mail_failed(self, registration_id: str, mail_kind: str) -> None:
         if mail_kind in PROSPECT_MAIL_KINDS:
@@ -415,7 +415,7 @@ class _DecisionAction:
         if not ctx.get("registration_id"):
             raise StaleLink()
         self.service.links.supersede(tx, link.get("sibling_hash"), label="supersede_sibling")
-        staged = self.service._stage_decision(tx, ctx, self.decision, decided_by="mail_link")
+        staged = self.service.stage_decision(tx, ctx, self.decision, decided_by="mail_link")
         who = mails.prospect_name(ctx["prospect"]) or ctx["prospect"]["email"]
         if self.decision == "approve":
             page = Page(heading="Zugang gewährt",

@@ -1,0 +1,176 @@
+"""Shared fixtures: moto started like the local stack (same tables from infra/, same
+serialisation lock), a container with a controllable clock, and an HTTP client."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+# Configuration is read lazily, but set it before the app is imported all the same.
+os.environ.update({
+    "FREIGABE_STAGE": "local",
+    "FREIGABE_TABLE_PREFIX": "test",
+    "FREIGABE_PUBLIC_BASE_URL": "http://freigabe.test",
+    "FREIGABE_MAIL_SENDER": "Freigabe <noreply@freigabe.test>",
+    "FREIGABE_REGION": "eu-central-1",
+    "AWS_DEFAULT_REGION": "eu-central-1",
+})
+
+from chalice.test import Client
+
+import app as application
+from chalicelib.clock import FixedClock
+from chalicelib.config import Settings
+from chalicelib.wiring import Container, install
+from devstack.environment import prepare_aws, seed_demo, start_mock
+
+START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+DEMO = "demo-agency-token"
+OTHER = "other-agency-token"
+QA = "demo-qa-token"
+
+
+class ScanForbidden(AssertionError):
+    pass
+
+
+def _forbid_scan(**_: Any) -> None:
+    raise ScanForbidden("Scan issued in a request or job path")
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return Settings.from_env()
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(START)
+
+
+@pytest.fixture
+def aws(settings: Settings) -> Iterator[None]:
+    mock = start_mock()
+    try:
+        prepare_aws(settings)
+        yield
+    finally:
+        mock.stop()
+
+
+@pytest.fixture
+def container(aws: None, settings: Settings, clock: FixedClock) -> Iterator[Container]:
+    container = Container(settings, clock=clock)
+    container.dynamodb.meta.events.register("before-call.dynamodb.Scan", _forbid_scan)
+    install(container)
+    seed_demo(container)
+    yield container
+    install(None)
+
+
+@dataclass
+class Reply:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+    @property
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+    @property
+    def text(self) -> str:
+        return self.body.decode("utf-8")
+
+
+class Http:
+    """``chalice.test.Client`` with JSON and bearer-token conveniences."""
+
+    def __init__(self, client: Client) -> None:
+        self.client = client
+
+    def request(self, method: str, path: str, *, json_body: Any = None, body: bytes | str | None = None,
+                token: str | None = None, headers: dict[str, str] | None = None) -> Reply:
+        sent = {"Content-Type": "application/json"}
+        if token:
+            sent["Authorization"] = f"Bearer {token}"
+        sent.update(headers or {})
+        if json_body is not None:
+            body = json.dumps(json_body)
+        response = self.client.http.request(method, path, headers=sent, body=body or b"")
+        return Reply(response.status_code, {k.lower(): v for k, v in response.headers.items()},
+                     response.body if isinstance(response.body, bytes) else
+                     str(response.body or "").encode())
+
+    def get(self, path: str, **kw: Any) -> Reply:
+        return self.request("GET", path, **kw)
+
+    def post(self, path: str, json_body: Any = None, **kw: Any) -> Reply:
+        return self.request("POST", path, json_body=json_body, **kw)
+
+    def put(self, path: str, json_body: Any = None, **kw: Any) -> Reply:
+        return self.request("PUT", path, json_body=json_body, **kw)
+
+    def head(self, path: str, **kw: Any) -> Reply:
+        return self.request("HEAD", path, **kw)
+
+    def form_post(self, path: str, data: str = "confirm=1") -> Reply:
+        return self.request("POST", path, body=data,
+                            headers={"Content-Type": "application/x-www-form-urlencoded"})
+
+
+@pytest.fixture
+def http(container: Container) -> Iterator[Http]:
+    with Client(application.app, stage_name="local") as client:
+        yield Http(client)
+
+
+@pytest.fixture
+def outbox(container: Container) -> Any:
+    from chalicelib.devtools import read_outbox
+
+    return lambda: read_outbox(container.settings.region)
+
+
+def tour_payload(mode: str = "email", **overrides: Any) -> dict[str, Any]:
+    payload = {
+        "title": "Altbauwohnung Prenzlauer Berg",
+        "tour_url": "https://touren.example/altbau",
+        "property_id": "prop-1",
+        "protection": {"mode": mode, "required_fields": ["first_name", "last_name"],
+                       "protected_viewpoints": ["wohnzimmer", "bad"]},
+        "contact": {"name": "Dana Demo", "company": "Demo Makler GmbH",
+                    "email": "dana@demo-makler.de", "phone": "+49 30 1234567"},
+    }
+    payload.update(overrides)
+    return payload
+
+
+def registration_payload(**overrides: Any) -> dict[str, Any]:
+    payload = {"first_name": "Eva", "last_name": "Muster", "email": "eva@example.org",
+               "privacy_accepted": True}
+    payload.update(overrides)
+    return payload
+
+
+@pytest.fixture
+def make_tour(http: Http) -> Any:
+    def make(mode: str = "email", token: str = DEMO, **overrides: Any) -> dict[str, Any]:
+        reply = http.post("/agency/tours", tour_payload(mode, **overrides), token=token)
+        assert reply.status == 201, reply.body
+        return reply.json
+
+    return make
+
+
+def links_in(message: dict[str, Any], purpose: str) -> list[str]:
+    import re
+
+    return list(dict.fromkeys(re.findall(
+        rf"http://freigabe\.test(/links/{purpose}/[A-Za-z0-9_-]+)", message["text"])))
