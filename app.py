@@ -12,6 +12,7 @@ from typing import Any
 
 from chalice import Chalice, Rate
 
+from chalicelib.logs import configure_logging
 from chalicelib.web import address_routes, dev_routes, link_routes, tour_routes
 from chalicelib.web.http import Api
 
@@ -20,14 +21,9 @@ api = Api(app)
 log = logging.getLogger("freigabe")
 
 
-def _logger() -> Any:
-    from aws_lambda_powertools import Logger
-
-    return Logger(service="freigabe-api")
-
-
 @app.middleware("http")
 def access_log(event: Any, get_response: Any) -> Any:
+    configure_logging()
     started = time.perf_counter()
     response = get_response(event)
     # The route template, never the path itself: link paths carry secret tokens.
@@ -47,6 +43,7 @@ def access_log(event: Any, get_response: Any) -> Any:
 def mail_retry(event: Any) -> dict[str, Any]:
     from chalicelib.wiring import get_container
 
+    configure_logging()
     report = get_container().outbox.retry_due()
     summary = {"job": "mail-retry", **report.as_dict()}
     log.info("job finished", extra=summary)
@@ -72,6 +69,7 @@ def ops(event: dict[str, Any], context: Any) -> dict[str, Any]:
     from chalicelib.ops import handle
     from chalicelib.wiring import get_container
 
+    configure_logging()
     return handle(event, get_container())
 
 

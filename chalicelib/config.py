@@ -5,9 +5,10 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 ENV_PREFIX = "FREIGABE_"
+LOCAL_HASH_KEY = "local-development-only"
 
 
 class Settings(BaseModel):
@@ -24,7 +25,7 @@ class Settings(BaseModel):
     ses_configuration_set: str | None = None
     aws_endpoint_url: str | None = None
     # Key for hashing IPs and emails into rate-limit keys. Production reads it from SSM.
-    hash_key: str = "local-development-only"
+    hash_key: str = LOCAL_HASH_KEY
 
     unlock_link_days: int = Field(default=7, ge=1)
     decision_link_days: int = Field(default=14, ge=1)
@@ -36,6 +37,13 @@ class Settings(BaseModel):
     mail_max_attempts: int = Field(default=8, ge=1)
     # The in-request send owns a fresh outbox record this long before the retry job may take it.
     mail_claim_seconds: int = Field(default=120, ge=10)
+
+    @model_validator(mode="after")
+    def _real_key_outside_local(self) -> Settings:
+        # A deployed stage must never hash with the key that is public in this repository.
+        if self.stage != "local" and self.hash_key == LOCAL_HASH_KEY:
+            raise ValueError("FREIGABE_HASH_KEY must be set (from SSM) outside the local stage")
+        return self
 
     @property
     def dev_routes_enabled(self) -> bool:
