@@ -6,7 +6,7 @@ import re
 import unicodedata
 from typing import Annotated, Any, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ValidationError
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ValidationError
 
 from chalicelib.errors import ValidationFailed
 
@@ -33,16 +33,20 @@ def multi_line(value: str) -> str:
 
 
 def normalize_email(value: str) -> str:
-    """Syntax check without DNS; returns the normalized address or raises ValueError."""
+    """Syntax check without DNS; returns the normalized address or raises ValueError.
+
+    Only addresses SES can deliver: no internationalized local part (SMTPUTF8), and an
+    internationalized domain in its Punycode form (mail headers and SES need ASCII)."""
     from email_validator import EmailNotValidError, validate_email
 
     if len(value) > 254 or _CONTROL.search(value):
         raise ValueError("ist keine gültige E-Mail-Adresse")
     try:
-        result = validate_email(value.strip(), check_deliverability=False)
+        result = validate_email(value.strip(), check_deliverability=False,
+                                allow_smtputf8=False)
     except EmailNotValidError as exc:
         raise ValueError("ist keine gültige E-Mail-Adresse") from exc
-    return result.normalized
+    return result.ascii_email or result.normalized
 
 
 def phone(value: str) -> str:
@@ -57,7 +61,12 @@ def email_key(email: str) -> str:
     return email.casefold()
 
 
-SingleLine = Annotated[str, AfterValidator(single_line)]
+def _strip(value: Any) -> Any:
+    # Before the length constraints, so a blank value fails ``min_length`` as empty.
+    return value.strip() if isinstance(value, str) else value
+
+
+SingleLine = Annotated[str, BeforeValidator(_strip), AfterValidator(single_line)]
 MultiLine = Annotated[str, AfterValidator(multi_line)]
 EmailStr = Annotated[str, AfterValidator(normalize_email)]
 Phone = Annotated[str, AfterValidator(phone)]
@@ -87,6 +96,9 @@ _MESSAGES: dict[str, str] = {
 def _message(error: dict[str, Any]) -> str:
     kind = error["type"]
     ctx = error.get("ctx") or {}
+    if kind in ("too_short", "too_long") and isinstance(error.get("input"), str):
+        # A length constraint on an optional text is checked after validation.
+        kind = "string_" + kind
     if kind == "string_too_short":
         return "Pflichtfeld." if ctx.get("min_length") == 1 else (
             f"Zu kurz (mindestens {ctx.get('min_length')} Zeichen).")
@@ -101,7 +113,8 @@ def _message(error: dict[str, Any]) -> str:
     if kind in ("less_than_equal", "less_than"):
         return f"Darf höchstens {ctx.get('le', ctx.get('lt'))} sein."
     if kind in ("literal_error", "enum"):
-        return f"Ungültiger Wert. Erlaubt: {ctx.get('expected', '')}."
+        expected = str(ctx.get("expected", "")).replace(" or ", " oder ")
+        return f"Ungültiger Wert. Erlaubt: {expected}."
     if kind == "value_error":
         text = str(ctx.get("error", error.get("msg", "")))
         return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")

@@ -39,7 +39,12 @@ def main() -> int:
     seeded = seed_demo(container)
 
     from chalice.config import Config
-    from chalice.local import LocalDevServer
+    from chalice.local import LocalDevServer, ThreadedHTTPServer
+
+    class Server(ThreadedHTTPServer):
+        # The stdlib default backlog of 5 makes a burst of parallel clients see SYN retries.
+        request_queue_size = 128
+        daemon_threads = True
 
     import app as application
 
@@ -47,7 +52,7 @@ def main() -> int:
         chalice_stage="local", app_name="freigabe", project_dir=str(ROOT),
         config_from_disk=config, environment_variables=dict(os.environ),
     )
-    server = LocalDevServer(application.app, chalice_config, host, port)
+    server = LocalDevServer(application.app, chalice_config, host, port, server_cls=Server)
 
     stopping = threading.Event()
 

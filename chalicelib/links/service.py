@@ -142,7 +142,7 @@ class LinkService:
     def load(self, purpose: str, token: str) -> Item:
         """One GetItem. Unknown token → NotFound; other purpose, used, superseded or
         expired → Gone."""
-        if purpose not in self._actions or not TOKEN_SHAPE.match(token or ""):
+        if purpose not in self._actions or not TOKEN_SHAPE.fullmatch(token or ""):
             raise NotFound()
         token_hash = sha256_hex(token)
         link = self.core.get(*self.key(token_hash))

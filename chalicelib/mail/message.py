@@ -45,6 +45,8 @@ def to_mime(message: MailMessage, *, sender: str, sent_at: datetime) -> bytes:
     mime["Date"] = format_datetime(sent_at)
     domain = _address(sender).domain or "freigabe.invalid"
     mime["Message-ID"] = make_msgid(domain=domain)
-    mime.set_content(message.text, charset="utf-8")
-    mime.add_alternative(message.html, subtype="html", charset="utf-8")
+    # 7-bit safe parts: SES asks for non-ASCII content to be encoded, and an 8bit part
+    # does not survive being read back as text (the local outbox shows mojibake).
+    mime.set_content(message.text, charset="utf-8", cte="quoted-printable")
+    mime.add_alternative(message.html, subtype="html", charset="utf-8", cte="quoted-printable")
     return mime.as_bytes()

@@ -45,7 +45,12 @@ class SesMailer:
         self.configuration_set = configuration_set
 
     def send(self, message: MailMessage, *, sent_at: datetime) -> str:
-        raw = to_mime(message, sender=self.sender, sent_at=sent_at)
+        try:
+            raw = to_mime(message, sender=self.sender, sent_at=sent_at)
+        except ValueError as exc:
+            # A mail that cannot be built never will be: give it up instead of failing the
+            # request that already committed (or every later job run).
+            raise MailError("InvalidMessage", transient=False) from exc
         args: dict[str, Any] = {
             "FromEmailAddress": self.sender,
             "Destination": {"ToAddresses": list(message.to)},

@@ -135,6 +135,9 @@ class AddressBook:
         from chalicelib.storage import cursor
 
         if email:
+            # Longer than any valid address (and DynamoDB refuses sort keys over 1 KB).
+            if len(email) > 254:
+                return {"addresses": [], "next_cursor": None}
             address_id = self.find_id_by_email(agency_id, email)
             item = self.get(agency_id, address_id) if address_id else None
             return {"addresses": [public_address(item)] if item else [], "next_cursor": None}

@@ -66,6 +66,7 @@ def access_request_mail(snapshot: dict[str, Any], approve_url: str, deny_url: st
         snapshot["contact"]["email"], Mailbox(prospect["email"], prospect_name(prospect) or None),
         "tour_access_request",
         tour_title=snapshot["tour_title"], contact=snapshot["contact"],
+        contact_heading="Ansprechpartner dieses Rundgangs (so sehen ihn Interessenten)",
         prospect_rows=prospect_rows(prospect), approve_url=approve_url, deny_url=deny_url,
         valid_until=valid_until,
     )

@@ -74,7 +74,9 @@ class Protection(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
     mode: Mode
-    required_fields: list[FieldName] = Field(default_factory=list, max_length=8)
+    # validate_default: an omitted list still gets "email" (pydantic skips defaults otherwise).
+    required_fields: list[FieldName] = Field(default_factory=list, max_length=8,
+                                             validate_default=True)
     protected_viewpoints: list[ViewpointId] = Field(default_factory=list, max_length=500)
 
     @field_validator("required_fields")
@@ -153,7 +155,7 @@ def validate_registration(payload: dict[str, Any], required_fields: list[str]) -
     for name in FIELD_NAMES:
         raw = payload.get(name)
         if raw is None or (isinstance(raw, str) and not raw.strip()):
-            if name in required_fields:
+            if name in required_fields or name == "email":  # email: always (contract)
                 fields[name] = "Pflichtfeld."
             continue
         try:

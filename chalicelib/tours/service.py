@@ -4,6 +4,7 @@ release modes (E-Mail-Freigabe, manuelle Freigabe) with their mail links."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Literal
@@ -58,7 +59,7 @@ def parse_viewer_token(token: str | None) -> tuple[str, str] | None:
     if not token or len(token) > 200:
         return None
     registration_id, _, secret = token.partition(".")
-    if not _REGISTRATION_ID.match(registration_id) or not _SECRET.match(secret):
+    if not _REGISTRATION_ID.fullmatch(registration_id) or not _SECRET.fullmatch(secret):
         return None
     return registration_id, secret
 
@@ -155,18 +156,29 @@ class TourService:
         if item is None or item.get("agency_id") != agency_id:
             raise NotFound("Registrierung nicht gefunden.")
         decision_status(item["status"], decision)  # 409 when already decided
-        tx = Transaction(self.core.client)
         hashes = item.get("link_hashes") or {}
-        self.links.supersede(tx, hashes.get(PURPOSE_APPROVE), label="supersede_approve")
-        self.links.supersede(tx, hashes.get(PURPOSE_DENY), label="supersede_deny")
-        staged = self.stage_decision(tx, _snapshot(item), decision, decided_by="agency_api")
-        try:
-            tx.execute()
-        except TransactionCancelled as exc:
-            if exc.conflict and not exc.failed:
-                raise Unavailable(retry_after=1) from exc
-            raise Conflict("Über diese Anfrage wurde bereits entschieden.",
-                           code="already_decided") from exc
+        retire = {"supersede_approve": hashes.get(PURPOSE_APPROVE),
+                  "supersede_deny": hashes.get(PURPOSE_DENY)}
+        for _attempt in range(3):
+            tx = Transaction(self.core.client)
+            for label, token_hash in retire.items():
+                self.links.supersede(tx, token_hash, label=label)
+            staged = self.stage_decision(tx, _snapshot(item), decision, decided_by="agency_api")
+            try:
+                tx.execute()
+            except TransactionCancelled as exc:
+                if exc.conflict and not exc.failed:
+                    raise Unavailable(retry_after=1) from exc
+                if exc.failed and exc.failed <= retire.keys():
+                    # Only the link items are missing: TTL removed them long after they
+                    # expired, so there is nothing left to retire. Decide without them.
+                    retire.update(dict.fromkeys(exc.failed))
+                    continue
+                raise Conflict("Über diese Anfrage wurde bereits entschieden.",
+                               code="already_decided") from exc
+            break
+        else:
+            raise Unavailable(retry_after=1)
         self.outbox.deliver(staged)
         fresh = self.repo.get_registration(registration_id) or item
         return _public_registration(fresh)
@@ -177,10 +189,16 @@ class TourService:
         tour = self._tour(tour_id)
         return self._protection_view(tour)
 
-    def register(self, tour_id: str, payload: dict[str, Any], client_ip: str | None) -> Registered:
+    def register(self, tour_id: str, payload: dict[str, Any] | Callable[[], dict[str, Any]],
+                 client_ip: str | None) -> Registered:
+        """``payload`` may be a callable that parses the body: it is called only once the
+        tour is known and open, so an unknown tour answers 404 (and a tour without
+        protection 409) even when the body is malformed (contract, Conventions)."""
         tour = self._tour(tour_id)
         protection = tour["protection"]
         status = initial_status(protection["mode"])
+        if callable(payload):
+            payload = payload()
         lead = validate_registration(payload, protection["required_fields"])
         now = self.clock.now()
         window, retry_after = rate_window(now)

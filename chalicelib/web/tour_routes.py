@@ -53,8 +53,8 @@ def register(api: Api) -> None:
                status=202)
     def register_for_tour(ctx: RequestContext) -> Any:
         tours = ctx.container.tours
-        body = ctx.json()
-        registered = tours.register(ctx.params["tour_id"], body, ctx.client_ip)
+        # The body is parsed only after the tour is found and open: 404/409 win over 400/413.
+        registered = tours.register(ctx.params["tour_id"], ctx.json, ctx.client_ip)
         return {"registration_id": registered.registration_id,
                 "viewer_token": registered.viewer_token, "status": registered.status}
 
