@@ -123,9 +123,12 @@ class TourService:
     def list_tours(self, agency_id: str) -> list[dict[str, Any]]:
         return [_public_tour(i) for i in self.repo.list_tours(agency_id)]
 
-    def replace_tour(self, agency_id: str, tour_id: str, payload: Any) -> dict[str, Any]:
+    def replace_tour(self, agency_id: str, tour_id: str,
+                     payload: Any | Callable[[], Any]) -> dict[str, Any]:
+        """``payload`` may be a callable that parses the body, called once the tour is found:
+        an unknown tour answers 404 whatever the body."""
         current = self._owned_tour(agency_id, tour_id)
-        data = validate_model(TourInput, payload)
+        data = validate_model(TourInput, payload() if callable(payload) else payload)
         tour = {
             "tour_id": tour_id, "agency_id": agency_id, **data.model_dump(),
             "created_at": current["created_at"], "updated_at": iso(self.clock.now()),

@@ -22,9 +22,8 @@ def register(api: Api) -> None:
 
     @api.route("/agency/tours/{tour_id}", methods=["PUT"], auth="agency")
     def replace_tour(ctx: RequestContext) -> Any:
-        tours = ctx.container.tours
-        tours.get_tour(ctx.agency_id, ctx.params["tour_id"])  # 404 before validation
-        return tours.replace_tour(ctx.agency_id, ctx.params["tour_id"], ctx.json())
+        # The body is parsed only once the tour is found: 404 wins over 400/413/422.
+        return ctx.container.tours.replace_tour(ctx.agency_id, ctx.params["tour_id"], ctx.json)
 
     @api.route("/agency/tours/{tour_id}/registrations", auth="agency")
     def list_registrations(ctx: RequestContext) -> Any:
