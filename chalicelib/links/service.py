@@ -37,6 +37,18 @@ class IssuedLink:
 
 
 @dataclass
+class FormField:
+    """A text input on a link's confirmation page (a statement, a correction request)."""
+
+    name: str
+    label: str
+    multiline: bool = True
+    required: bool = True
+    max_length: int = 2000
+    hint: str | None = None
+
+
+@dataclass
 class Page:
     heading: str
     paragraphs: list[str] = field(default_factory=list)
@@ -45,6 +57,26 @@ class Page:
     danger: bool = False
     note: str | None = None
     contact: dict[str, Any] | None = None
+    fields: list[FormField] = field(default_factory=list)
+    values: dict[str, str] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Submission:
+    """What the browser posted, and the request facts an action may keep as evidence."""
+
+    form: dict[str, str] = field(default_factory=dict)
+    ip: str | None = None
+    user_agent: str | None = None
+
+
+class FormInvalid(Exception):
+    """The posted form misses or overdoes a field; ``page`` shows it again with errors."""
+
+    def __init__(self, page: Page) -> None:
+        super().__init__("form invalid")
+        self.page = page
 
 
 @dataclass
@@ -59,7 +91,7 @@ class LinkAction(Protocol):
     consumes the link) and returns the outcome to show once ``tx`` commits."""
 
     def describe(self, link: Item) -> Page: ...
-    def perform(self, link: Item, tx: Transaction) -> Outcome: ...
+    def perform(self, link: Item, tx: Transaction, submission: Submission) -> Outcome: ...
 
 
 class StaleLink(Exception):
@@ -159,13 +191,19 @@ class LinkService:
         link = self.load(purpose, token)
         return self._actions[purpose].describe(link)
 
-    def perform(self, purpose: str, token: str) -> Outcome:
+    def perform(self, purpose: str, token: str, submission: Submission | None = None) -> Outcome:
+        submission = submission or Submission()
         for _attempt in range(3):
             link = self.load(purpose, token)
+            action = self._actions[purpose]
+            page = action.describe(link)
+            if page.fields:
+                submission = Submission(_checked_form(page, submission.form), submission.ip,
+                                        submission.user_agent)
             tx = Transaction(self.core.client)
             self.consume(tx, link)
             try:
-                outcome = self._actions[purpose].perform(link, tx)
+                outcome = action.perform(link, tx, submission)
                 tx.execute()
             except StaleLink as exc:
                 raise Gone() from exc
@@ -178,3 +216,27 @@ class LinkService:
                 outcome.after_commit()
             return outcome
         raise Unavailable(retry_after=1)
+
+
+def _checked_form(page: Page, form: dict[str, str]) -> dict[str, str]:
+    from chalicelib.validation import multi_line, single_line
+
+    values: dict[str, str] = {}
+    errors: dict[str, str] = {}
+    for spec in page.fields:
+        raw = form.get(spec.name, "")
+        try:
+            value = multi_line(raw) if spec.multiline else single_line(raw)
+        except ValueError as exc:
+            errors[spec.name] = str(exc)[:1].upper() + str(exc)[1:] + "."
+            continue
+        if spec.required and not value:
+            errors[spec.name] = "Bitte füllen Sie dieses Feld aus."
+        elif len(value) > spec.max_length:
+            errors[spec.name] = f"Bitte höchstens {spec.max_length} Zeichen."
+        values[spec.name] = value
+    if errors:
+        page.values = {k: form.get(k, "")[:10000] for k in (f.name for f in page.fields)}
+        page.errors = errors
+        raise FormInvalid(page)
+    return values

@@ -12,7 +12,7 @@ from typing import Any, Literal
 from chalicelib.clock import Clock, epoch_seconds, iso
 from chalicelib.config import Settings
 from chalicelib.errors import Conflict, NotFound, RateLimited, Unavailable
-from chalicelib.links.service import LinkService, Outcome, Page, StaleLink
+from chalicelib.links.service import LinkService, Outcome, Page, StaleLink, Submission
 from chalicelib.mail.outbox import Outbox, OutboxMail
 from chalicelib.privacy.addresses import AddressBook, LeadContact
 from chalicelib.secrets_util import new_id, new_secret, same_secret, sha256_hex
@@ -388,7 +388,7 @@ class _UnlockAction:
             button="Rundgang freischalten", contact=ctx["contact"],
         )
 
-    def perform(self, link: Item, tx: Transaction) -> Outcome:
+    def perform(self, link: Item, tx: Transaction, submission: Submission) -> Outcome:
         ctx = link["context"]
         registration_id = ctx["registration_id"]
         secret = new_secret()
@@ -431,7 +431,7 @@ class _DecisionAction:
             danger=True,
         )
 
-    def perform(self, link: Item, tx: Transaction) -> Outcome:
+    def perform(self, link: Item, tx: Transaction, submission: Submission) -> Outcome:
         ctx = link["context"]
         if not ctx.get("registration_id"):
             raise StaleLink()

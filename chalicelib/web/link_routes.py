@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from email.parser import BytesParser
+from email.policy import HTTP
+from urllib.parse import parse_qs
 
 from chalice import Response
 
-from chalicelib.errors import AppError, Gone, NotFound
-from chalicelib.links.service import Page, gone_page, not_found_page
+from chalicelib.errors import AppError, Gone, NotFound, PayloadTooLarge
+from chalicelib.links.service import FormInvalid, Page, Submission, gone_page, not_found_page
 from chalicelib.mail.render import render
 from chalicelib.web.http import Api, RequestContext, html_response
 
@@ -34,6 +37,31 @@ def _error_page(error: AppError, head: bool = False) -> Response:
                       paragraphs=[error.message]), error.status, head=head, headers=headers)
 
 
+def _form(ctx: RequestContext) -> dict[str, str]:
+    """The posted fields as text: url-encoded or multipart (what browsers send); anything
+    else counts as an empty form."""
+    raw = ctx.request.raw_body or b""
+    if len(raw) > ctx.max_body:
+        raise PayloadTooLarge()
+    content_type = ctx.header("content-type") or ""
+    if content_type.startswith("application/x-www-form-urlencoded"):
+        try:
+            parsed = parse_qs(raw.decode("utf-8"), keep_blank_values=True, max_num_fields=50)
+        except (UnicodeDecodeError, ValueError):
+            return {}
+        return {k: v[0] for k, v in parsed.items()}
+    if content_type.startswith("multipart/form-data"):
+        message = BytesParser(policy=HTTP).parsebytes(
+            f"Content-Type: {content_type}\r\n\r\n".encode("latin-1", "replace") + raw)
+        fields: dict[str, str] = {}
+        for part in message.iter_parts() if message.is_multipart() else ():
+            name = part.get_param("name", header="content-disposition")
+            if isinstance(name, str) and part.get_content_maintype() == "text":
+                fields.setdefault(name, str(part.get_content()))
+        return fields
+    return {}
+
+
 def register(api: Api) -> None:
     @api.route("/links/{purpose}/{token}", methods=["GET", "HEAD"])
     def show_link(ctx: RequestContext) -> Response:
@@ -49,7 +77,11 @@ def register(api: Api) -> None:
     @api.route("/links/{purpose}/{token}", methods=["POST"], content_types=FORM_TYPES)
     def perform_link(ctx: RequestContext) -> Response:
         try:
-            outcome = ctx.container.links.perform(ctx.params["purpose"], ctx.params["token"])
+            submission = Submission(_form(ctx), ctx.client_ip, ctx.header("user-agent"))
+            outcome = ctx.container.links.perform(ctx.params["purpose"], ctx.params["token"],
+                                                  submission)
+        except FormInvalid as invalid:
+            return _page(invalid.page, 422, confirm_action="")
         except AppError as error:
             return _error_page(error)
         if outcome.redirect:
