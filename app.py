@@ -13,7 +13,7 @@ from typing import Any
 from chalice import Chalice, Rate
 
 from chalicelib.logs import configure_logging
-from chalicelib.web import address_routes, dev_routes, link_routes, tour_routes
+from chalicelib.web import address_routes, dev_routes, link_routes, page_routes, tour_routes
 from chalicelib.web.http import Api
 
 app = Chalice(app_name="freigabe", configure_logs=False)
@@ -75,5 +75,6 @@ def ops(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
 tour_routes.register(api)
 link_routes.register(api)
+page_routes.register(api)
 address_routes.register(api)
 dev_routes.register(api, run_job)
