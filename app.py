@@ -10,10 +10,18 @@ import logging
 import time
 from typing import Any
 
-from chalice import Chalice, Rate
+from chalice import Chalice, Cron, Rate
 
 from chalicelib.logs import configure_logging
-from chalicelib.web import address_routes, dev_routes, link_routes, page_routes, tour_routes
+from chalicelib.web import (
+    address_routes,
+    dev_routes,
+    gdpr_routes,
+    link_routes,
+    page_routes,
+    review_routes,
+    tour_routes,
+)
 from chalicelib.web.http import Api
 
 app = Chalice(app_name="freigabe", configure_logs=False)
@@ -50,7 +58,45 @@ def mail_retry(event: Any) -> dict[str, Any]:
     return summary
 
 
-JOBS = {"mail-retry": mail_retry}
+@app.schedule(Cron(30, 2, "*", "*", "?", "*"), name="review_sweep")
+def review_sweep(event: Any) -> dict[str, Any]:
+    """Nightly: purge unconfirmed reviews, expire unanswered re-verifications and
+    statement/proof requests, sample published reviews for re-verification."""
+    from chalicelib.wiring import get_container
+
+    configure_logging()
+    report = get_container().reviews.sweep()
+    summary = {"job": "review-sweep", **report.as_dict()}
+    log.info("job finished", extra=summary)
+    return summary
+
+
+JOBS = {"mail-retry": mail_retry, "review-sweep": review_sweep}
+
+
+# Every 15 minutes through the night (01:00–04:45 UTC, 02:00–06:45 in Berlin): the first
+# run does the day's sweep, a run that hits the Lambda limit is continued by the next one
+# from its checkpoint, and once the day is done the rest answer at once.
+@app.schedule(Cron("0/15", "1-4", "*", "*", "?", "*"), name="retention_sweep")
+def retention_sweep(event: Any) -> dict[str, Any]:
+    from chalicelib.wiring import get_container
+
+    configure_logging()
+    context = getattr(event, "context", None)
+    # Stop with a checkpoint while there is time left: a minute of a 15-minute run, a
+    # tenth of a shorter one.
+    margin = (min(60_000.0, context.get_remaining_time_in_millis() / 10)
+              if context is not None else 0.0)
+
+    def should_stop() -> bool:
+        return context is not None and context.get_remaining_time_in_millis() < margin
+
+    summary = {"job": "retention-sweep", **get_container().gdpr.sweep.run(should_stop=should_stop)}
+    log.info("job finished", extra={k: v for k, v in summary.items() if k != "checkpoint"})
+    return summary
+
+
+JOBS["retention-sweep"] = retention_sweep
 
 
 def run_job(name: str) -> dict[str, Any]:
@@ -77,4 +123,6 @@ tour_routes.register(api)
 link_routes.register(api)
 page_routes.register(api)
 address_routes.register(api)
+gdpr_routes.register(api)
+review_routes.register(api)
 dev_routes.register(api, run_job)

@@ -38,6 +38,22 @@ class Settings(BaseModel):
     # The in-request send owns a fresh outbox record this long before the retry job may take it.
     mail_claim_seconds: int = Field(default=120, ge=10)
 
+    # Reviews (issue 3): links, deadlines, the QA calendar and re-verification sampling.
+    review_confirm_link_days: int = Field(default=7, ge=1)
+    review_unconfirmed_purge_days: int = Field(default=30, ge=1)
+    review_answer_days: int = Field(default=14, ge=1)
+    review_reverify_link_days: int = Field(default=14, ge=1)
+    review_reverify_share: float = Field(default=0.02, ge=0, le=1)
+    review_reverify_interval_days: int = Field(default=180, ge=1)
+    review_sla_working_days: int = Field(default=2, ge=1)
+    # "Werktage" are Monday–Saturday in German usage; False counts Monday–Friday only.
+    review_saturday_is_working_day: bool = True
+    # National holidays always; a state code (e.g. "BY") adds that state's own holidays.
+    review_holiday_state: str | None = None
+    review_rate_per_ip_per_hour: int = Field(default=10, ge=1)
+    review_rate_per_email_per_hour: int = Field(default=3, ge=1)
+    agency_ip_window_days: int = Field(default=30, ge=1)
+
     @model_validator(mode="after")
     def _real_key_outside_local(self) -> Settings:
         # A deployed stage must never hash with the key that is public in this repository.

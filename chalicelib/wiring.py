@@ -104,9 +104,35 @@ class Container:
         return TourService(TourRepository(self.table("tours")), self.core_table, self.addresses,
                            self.links, self.outbox, self.clock, self.settings)
 
+    @cached_property
+    def gdpr(self) -> Any:
+        from chalicelib.privacy.gdpr import Gdpr
+
+        return Gdpr(self.addresses, tours_table=self.table("tours"), core=self.core_table,
+                    agency_repo=self.agency_repo, links=self.links, outbox=self.outbox,
+                    clock=self.clock, settings=self.settings)
+
+    @cached_property
+    def agency_ips(self) -> Any:
+        from chalicelib.reviews.signals import AgencyIpLog
+
+        return AgencyIpLog(self.core_table, self.clock, self.settings.hash_key,
+                           self.settings.agency_ip_window_days)
+
+    @cached_property
+    def reviews(self) -> Any:
+        from chalicelib.reviews.repository import ReviewRepository
+        from chalicelib.reviews.service import ReviewService
+
+        return ReviewService(ReviewRepository(self.table("reviews")), self.core_table,
+                             self.agency_repo, self.links, self.outbox, self.agency_ips,
+                             self.clock, self.settings)
+
     def ready(self) -> Container:
         """Builds the services that register link purposes and mail-failure handlers."""
         _ = self.tours
+        _ = self.gdpr
+        _ = self.reviews
         return self
 
 

@@ -26,6 +26,9 @@ TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{20,128}$")
 # Link items outlive their expiry so an old link still answers 410, not 404.
 KEEP_AFTER_EXPIRY = timedelta(days=90)
 LINK_LABEL = "link"
+# Labels of an action's writes whose failed condition means "the record changed between
+# the action's read and its write": the POST reads again instead of answering 410.
+RETRY_PREFIX = "retry:"
 
 
 @dataclass(frozen=True)
@@ -208,7 +211,7 @@ class LinkService:
             except StaleLink as exc:
                 raise Gone() from exc
             except TransactionCancelled as exc:
-                if exc.failed:
+                if exc.failed and not all(f.startswith(RETRY_PREFIX) for f in exc.failed):
                     # The link was used meanwhile, or its record was decided another way.
                     raise Gone() from exc
                 continue  # a concurrent transaction touched the same items: read again

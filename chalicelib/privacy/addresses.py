@@ -4,16 +4,33 @@ Layout in the addresses table, all within the agency's partition or keyed by it,
 foreign id simply is not found:
 - ``AGENCY#<agency>`` / ``ADDRESS#<id>``   the address
 - ``AGENCY#<agency>`` / ``EMAIL#<email>``  email → address id (one per email and agency)
-- ``ACTIVITY#<agency>#<id>`` / ``<timestamp>#<activity id>``  its activities
+- ``ACTIVITY#<agency>#<id>`` / ``<timestamp>#<activity id>``  its activities (an interest
+  activity also carries ``prop_pk``/``prop_sk``: GSI "interest", the interested parties
+  of a property)
+- ``AGENCY#<agency>`` / ``PROPERTY#<property id>``   a property (active/archived)
+- ``AGENCY#<agency>`` / ``RELATION#<property>#<address>#<role>``   owner/buyer/tenant
+- ``AGENCY#<agency>`` / ``GDPR#SETTINGS``   the agency's GDPR settings
+- ``AGENCY#<agency>`` / ``TOMBSTONE#<email hash|->#<address id>``   proof of a deletion
+- ``CONSENT#<agency>#<id>`` / ``<timestamp>#<record id>``   append-only consent records
+
+An address that can be in a GDPR worklist carries ``gdpr_pk``/``gdpr_sk`` (GSI "gdpr",
+see ``rules.index_keys``); every change of an address goes through ``stage_change``,
+which keeps those keys, the version and the email index's mirror in step.
+
+The email index item mirrors the address's *automatic* store-until date and its status
+(``auto_until``, ``auto_status``) so that a tour registration learns with the read it
+already makes (plus the property) whether its inquiry resets that date.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from chalicelib.clock import Clock, iso
+from chalicelib.privacy import rules
 from chalicelib.secrets_util import new_id
 from chalicelib.storage.dynamo import Condition, Item, Table, Transaction, Update
 from chalicelib.validation import email_key
@@ -25,6 +42,8 @@ PUBLIC_FIELDS = (
     "street", "zip", "city", "user_id", "gdpr_status", "store_until", "store_until_reason",
     "store_until_manual", "created_at", "updated_at",
 )
+ACTIVITY_FIELDS = ("activity_id", "type", "property_id", "note", "created_at", "source",
+                   "tour_id", "registration_id")
 
 
 def address_key(agency_id: str, address_id: str) -> tuple[str, str]:
@@ -39,6 +58,47 @@ def activity_pk(agency_id: str, address_id: str) -> str:
     return f"ACTIVITY#{agency_id}#{address_id}"
 
 
+def property_key(agency_id: str, property_id: str) -> tuple[str, str]:
+    return f"AGENCY#{agency_id}", f"PROPERTY#{property_id}"
+
+
+def relation_key(agency_id: str, property_id: str, address_id: str, role: str
+                 ) -> tuple[str, str]:
+    return f"AGENCY#{agency_id}", f"RELATION#{property_id}#{address_id}#{role}"
+
+
+def consent_pk(agency_id: str, address_id: str) -> str:
+    return f"CONSENT#{agency_id}#{address_id}"
+
+
+def interest_pk(agency_id: str, property_id: str) -> str:
+    return f"PROP#{agency_id}#{property_id}"
+
+
+def mirror(address: Item) -> tuple[str | None, str | None]:
+    """What the email index mirrors: the automatic date and the status, or nothing."""
+    if rules.has_automatic_date(address):
+        return address["store_until"], address.get("gdpr_status") or "none"
+    return None, None
+
+
+@dataclass(frozen=True)
+class LeadState:
+    """What a registration knows before it writes: the address with that email (if any),
+    its automatic date as mirrored on the email index, and whether the tour's property
+    is an active property of the agency."""
+
+    address_id: str | None
+    property_active: bool = False
+    auto_until: str | None = None
+    auto_status: str | None = None
+
+    @property
+    def resets(self) -> bool:
+        return (self.address_id is not None and self.property_active
+                and self.auto_until is not None)
+
+
 @dataclass(frozen=True)
 class LeadContact:
     email: str
@@ -51,7 +111,14 @@ class LeadContact:
 
 
 def public_address(item: Item) -> dict[str, Any]:
-    return {name: item.get(name) for name in PUBLIC_FIELDS}
+    public = {name: item.get(name) for name in PUBLIC_FIELDS}
+    public["store_until_manual"] = bool(public["store_until_manual"])
+    public["gdpr_status"] = public["gdpr_status"] or "none"
+    return public
+
+
+def public_activity(item: Item) -> dict[str, Any]:
+    return {k: item.get(k) for k in ACTIVITY_FIELDS}
 
 
 class AddressBook:
@@ -63,18 +130,62 @@ class AddressBook:
         entry = self.table.get(*email_index_key(agency_id, email))
         return entry["address_id"] if entry else None
 
+    def lead_state(self, agency_id: str, email: str, property_id: str | None) -> LeadState:
+        """The registration's one read: the email index entry, and the tour's property in
+        the same round trip (one BatchGetItem) when the tour names one."""
+        index = email_index_key(agency_id, email)
+        if not property_id:
+            entry = self.table.get(*index)
+            prop = None
+        else:
+            found = {(i["pk"], i["sk"]): i for i in self.table.batch_get(
+                [index, property_key(agency_id, property_id)])}
+            entry = found.get(index)
+            prop = found.get(property_key(agency_id, property_id))
+        if entry is None:
+            return LeadState(None)
+        return LeadState(entry["address_id"],
+                         property_active=bool(prop and prop.get("status") == "active"),
+                         auto_until=entry.get("auto_until"), auto_status=entry.get("auto_status"))
+
     def get(self, agency_id: str, address_id: str) -> Item | None:
         if not address_id:
             return None
         return self.table.get(*address_key(agency_id, address_id))
 
-    def stage_lead(self, tx: Transaction, agency_id: str, existing_id: str | None,
+    def get_many(self, agency_id: str, address_ids: list[str]) -> dict[str, Item]:
+        found: dict[str, Item] = {}
+        ids = rules.unique(address_ids)
+        for start in range(0, len(ids), 100):
+            for item in self.table.batch_get(
+                    [address_key(agency_id, i) for i in ids[start:start + 100]]):
+                found[item["address_id"]] = item
+        return found
+
+    def properties(self, agency_id: str, property_ids: set[str]) -> dict[str, Item]:
+        found: dict[str, Item] = {}
+        ids = sorted(property_ids)
+        for start in range(0, len(ids), 100):
+            for item in self.table.batch_get(
+                    [property_key(agency_id, p) for p in ids[start:start + 100]]):
+                found[item["property_id"]] = item
+        return found
+
+    def stage_lead(self, tx: Transaction, agency_id: str, existing: str | LeadState | None,
                    lead: LeadContact, activity: dict[str, Any]) -> str:
         """Adds to ``tx`` the create-or-update of the address with the lead's email, and the
         activity. Fails the transaction (label ``address``) if the email index changed since
-        ``existing_id`` was read, so the caller reads again and retries."""
+        ``existing`` was read, so the caller reads again and retries.
+
+        ``existing`` is the address id or, better, the ``LeadState`` from ``lead_state``:
+        then an inquiry for an active property also clears an automatic store-until date
+        (the reset rule), guarded by conditions on exactly the state the index mirrored."""
+        state = existing if isinstance(existing, LeadState) else LeadState(existing)
+        existing_id = state.address_id
         now = iso(self.clock.now())
         given = {name: getattr(lead, name) for name in LEAD_FIELDS if getattr(lead, name)}
+        property_id = activity.get("property_id")
+        interest = rules.is_interest(activity.get("type", ""), property_id)
         if existing_id is None:
             address_id = new_id()
             pk, sk = address_key(agency_id, address_id)
@@ -88,6 +199,8 @@ class AddressBook:
                 "created_at": now, "updated_at": now, "source": "tour_registration",
                 "version": 1,
             }
+            if interest:
+                item["interest_properties"] = {property_id}
             tx.put(self.table, item, condition=Condition("attribute_not_exists({pk})"),
                    label="address")
             ipk, isk = email_index_key(agency_id, lead.email)
@@ -95,23 +208,107 @@ class AddressBook:
                    condition=Condition("attribute_not_exists({pk})"), label="address")
         else:
             address_id = existing_id
-            # Newer contact details from the prospect win; GDPR fields are never touched here.
-            tx.update(self.table, *address_key(agency_id, address_id),
-                      Update(sets={**given, "updated_at": now}, adds={"version": 1}),
-                      condition=Condition("attribute_exists({pk})"), label="address")
+            # Newer contact details from the prospect win; GDPR fields are touched only by
+            # the reset rule.
+            update = Update(sets={**given, "updated_at": now}, adds={"version": 1})
+            condition = Condition("attribute_exists({pk})")
+            if interest:
+                update.adds["interest_properties"] = {property_id}
+            if state.resets:
+                update.sets.update(store_until=None, store_until_reason=None,
+                                   store_until_manual=False)
+                keys = rules.index_keys(agency_id, {"address_id": address_id,
+                                                    "gdpr_status": state.auto_status})
+                if keys:
+                    update.sets.update(gdpr_pk=keys[0], gdpr_sk=keys[1])
+                else:
+                    update.removes.extend(["gdpr_pk", "gdpr_sk"])
+                condition = Condition(
+                    "attribute_exists({pk}) AND {store_until} = {:d} AND "
+                    "{store_until_manual} = {:f} AND {gdpr_status} = {:s}",
+                    d=state.auto_until, f=False, s=state.auto_status)
+                tx.update(self.table, *email_index_key(agency_id, lead.email),
+                          Update(removes=["auto_until", "auto_status"]),
+                          condition=Condition("{address_id} = {:a}", a=address_id),
+                          label="address")
+            tx.update(self.table, *address_key(agency_id, address_id), update,
+                      condition=condition, label="address")
         self.stage_activity(tx, agency_id, address_id, activity)
+        if state.resets:
+            self.stage_activity(tx, agency_id, address_id, reset_activity(
+                state.auto_until, property_id), at=self.clock.now() + timedelta(milliseconds=1))
         return address_id
 
     def stage_activity(self, tx: Transaction, agency_id: str, address_id: str,
                        activity: dict[str, Any], at: datetime | None = None) -> str:
         moment = iso(at or self.clock.now())
         activity_id = new_id()
-        tx.put(self.table, {
+        item = {
             "pk": activity_pk(agency_id, address_id), "sk": f"{moment}#{activity_id}",
             "activity_id": activity_id, "address_id": address_id, "created_at": moment,
             "property_id": None, "note": None, **activity,
-        }, label="activity")
+        }
+        if rules.is_interest(item.get("type", ""), item.get("property_id")):
+            item["prop_pk"] = interest_pk(agency_id, item["property_id"])
+            item["prop_sk"] = f"{address_id}#{moment}#{activity_id}"
+        tx.put(self.table, item, label="activity")
         return activity_id
+
+    def stage_change(self, tx: Transaction, before: Item, sets: dict[str, Any], *,
+                     adds: dict[str, set[str]] | None = None, label: str = "address",
+                     mirror_email: bool = True) -> Item:
+        """The one way an existing address changes: ``sets`` (and set-``adds``) on top of
+        ``before``, conditional on ``before``'s version; the worklist index keys follow
+        the new state, and so does the email index's mirror of the automatic date.
+        Returns the address as it will be."""
+        agency_id = before["agency_id"]
+        address_id = before["address_id"]
+        now = iso(self.clock.now())
+        adds = {k: v for k, v in (adds or {}).items() if v}
+        after = {**before, **sets, "updated_at": now, "version": int(before["version"]) + 1}
+        for name, values in adds.items():
+            after[name] = set(before.get(name) or ()) | set(values)
+        update = Update(sets={**sets, "updated_at": now}, adds={"version": 1, **adds})
+        keys = rules.index_keys(agency_id, after)
+        if keys:
+            after["gdpr_pk"], after["gdpr_sk"] = keys
+            update.sets.update(gdpr_pk=keys[0], gdpr_sk=keys[1])
+        elif before.get("gdpr_pk"):
+            after.pop("gdpr_pk", None)
+            after.pop("gdpr_sk", None)
+            update.removes.extend(["gdpr_pk", "gdpr_sk"])
+        tx.update(self.table, *address_key(agency_id, address_id), update,
+                  condition=Condition("{version} = {:v}", v=before["version"]), label=label)
+        if mirror_email and after.get("email") and mirror(before) != mirror(after):
+            self.stage_mirror(tx, agency_id, after, label=label)
+        return after
+
+    def stage_mirror(self, tx: Transaction, agency_id: str, address: Item,
+                     label: str = "address") -> None:
+        until, status = mirror(address)
+        update = (Update(sets={"auto_until": until, "auto_status": status}) if until
+                  else Update(removes=["auto_until", "auto_status"]))
+        tx.update(self.table, *email_index_key(agency_id, address["email"]), update,
+                  condition=Condition("{address_id} = {:a}", a=address["address_id"]),
+                  label=label)
+
+    def index_entry(self, agency_id: str, address: Item) -> dict[str, Any]:
+        pk, sk = email_index_key(agency_id, address["email"])
+        entry: dict[str, Any] = {"pk": pk, "sk": sk, "address_id": address["address_id"]}
+        until, status = mirror(address)
+        if until:
+            entry.update(auto_until=until, auto_status=status)
+        return entry
+
+    def all_activities(self, agency_id: str, address_id: str) -> Iterator[Item]:
+        start: dict[str, Any] | None = None
+        while True:
+            items, start = self.table.query(
+                Condition("{pk} = {:p}", p=activity_pk(agency_id, address_id)),
+                limit=100, start_key=start, consistent=True)
+            yield from items
+            if start is None:
+                return
 
     def activities(self, agency_id: str, address_id: str, limit: int = 100) -> list[Item]:
         items, _ = self.table.query(
@@ -157,10 +354,25 @@ class AddressBook:
 
     def preview(self, agency_id: str, address_id: str) -> dict[str, Any]:
         item = self.require(agency_id, address_id)
-        activities = [
-            {k: a.get(k) for k in ("activity_id", "type", "property_id", "note", "created_at",
-                                   "source", "tour_id", "registration_id")}
-            for a in self.activities(agency_id, address_id)
-        ]
-        return {"address": public_address(item), "gdpr_status": item.get("gdpr_status"),
-                "store_until": item.get("store_until"), "activities": activities}
+        activities = [public_activity(a) for a in self.activities(agency_id, address_id)]
+        return {"address": public_address(item), **gdpr_state(item),
+                "activities": activities}
+
+
+def gdpr_state(item: Item) -> dict[str, Any]:
+    """The "erweiterte Lupenvorschau": everything that decides what happens next."""
+    return {
+        "gdpr_status": item.get("gdpr_status") or "none",
+        "store_until": item.get("store_until"),
+        "store_until_reason": item.get("store_until_reason"),
+        "store_until_manual": bool(item.get("store_until_manual")),
+        "last_consent_request_on": item.get("last_consent_request_on"),
+        "relations": sorted(item.get("relations") or ()),
+        "interest_properties": sorted(item.get("interest_properties") or ()),
+    }
+
+
+def reset_activity(cleared: str, property_id: str | None) -> dict[str, Any]:
+    return {"type": "gdpr", "source": "automatic", "property_id": property_id,
+            "note": f"Speichern-Bis-Datum {cleared} zurückgesetzt: erneutes Interesse an einer "
+                    "aktiven Immobilie."}

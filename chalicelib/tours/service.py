@@ -54,6 +54,12 @@ class Registered:
     status: str
 
 
+def email_rate_key(hash_key: str, tour_id: str, email: str, window: str) -> str:
+    """The per-email rate counter of a tour and hour: a keyed hash, never the address. The
+    GDPR erasure recomputes it to delete a person's counters."""
+    return f"reg-email#{tour_id}#{sha256_hex(f'{hash_key}:{email_key(email)}')[:32]}#{window}"
+
+
 def parse_viewer_token(token: str | None) -> tuple[str, str] | None:
     """``<registration id>.<secret>``; anything else is no token at all."""
     if not token or len(token) > 200:
@@ -206,10 +212,13 @@ class TourService:
         now = self.clock.now()
         window, retry_after = rate_window(now)
         for _attempt in range(3):
-            existing = self.addresses.find_id_by_email(tour["agency_id"], lead.email)
+            # One read: the email index and (same round trip) the tour's property, so the
+            # inquiry can apply the GDPR reset rule (privacy.addresses.LeadState).
+            existing = self.addresses.lead_state(tour["agency_id"], lead.email,
+                                                 tour.get("property_id"))
             tx = Transaction(self.core.client)
-            self._stage_rate(tx, "rate_email", f"reg-email#{tour_id}#"
-                             f"{self._keyed_hash(email_key(lead.email))}#{window}",
+            self._stage_rate(tx, "rate_email",
+                             email_rate_key(self.settings.hash_key, tour_id, lead.email, window),
                              self.settings.rate_per_email_per_hour, now)
             if client_ip:
                 self._stage_rate(tx, "rate_ip",
@@ -285,7 +294,7 @@ class TourService:
         )
 
     def _stage_registration(self, tx: Transaction, tour: Item, lead: Any, status: str,
-                            existing_address: str | None) -> tuple[Registered, list[OutboxMail]]:
+                            existing_address: Any) -> tuple[Registered, list[OutboxMail]]:
         now = self.clock.now()
         registration_id = new_id()
         secret = new_secret()

@@ -1,24 +1,75 @@
-"""Read routes of the contract's "Addresses" section that the tour leads need now."""
+"""Routes of the contract's "Addresses" section: the address book itself (CRUD, preview,
+activities, consent records, bulk delete). The GDPR settings, properties, the consent
+assistant and the worklists are in ``gdpr_routes``."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from chalice import Response
+
+from chalicelib.errors import ValidationFailed
 from chalicelib.privacy.addresses import public_address
-from chalicelib.web.http import Api, RequestContext
+from chalicelib.privacy.model import page_limit
+from chalicelib.web.http import Api, RequestContext, html_response
+
+
+def _who(ctx: RequestContext) -> str:
+    return f"agency_api:{ctx.principal.token_id}" if ctx.principal else "agency_api"
 
 
 def register(api: Api) -> None:
     @api.route("/agency/addresses", auth="agency")
     def list_addresses(ctx: RequestContext) -> Any:
         return ctx.container.addresses.search(ctx.agency_id, ctx.query("email"),
-                                              ctx.query("cursor"))
+                                              ctx.query("cursor"),
+                                              page_limit(ctx.query("limit"), default=100))
+
+    @api.route("/agency/addresses", methods=["POST"], auth="agency", status=201)
+    def create_address(ctx: RequestContext) -> Any:
+        return ctx.container.gdpr.addresses.create(ctx.agency_id, ctx.json())
+
+    @api.route("/agency/addresses/bulk-delete", methods=["POST"], auth="agency")
+    def bulk_delete(ctx: RequestContext) -> Any:
+        return ctx.container.gdpr.addresses.bulk_delete(ctx.agency_id, ctx.json(), _who(ctx))
 
     @api.route("/agency/addresses/{address_id}", auth="agency")
     def get_address(ctx: RequestContext) -> Any:
         return public_address(ctx.container.addresses.require(ctx.agency_id,
                                                               ctx.params["address_id"]))
 
+    @api.route("/agency/addresses/{address_id}", methods=["PATCH"], auth="agency")
+    def patch_address(ctx: RequestContext) -> Any:
+        # The body is parsed once the address is found: 404 wins over 400/413/422.
+        return ctx.container.gdpr.addresses.patch(ctx.agency_id, ctx.params["address_id"],
+                                                  ctx.json)
+
+    @api.route("/agency/addresses/{address_id}", methods=["DELETE"], auth="agency")
+    def delete_address(ctx: RequestContext) -> Any:
+        return ctx.container.gdpr.addresses.delete(ctx.agency_id, ctx.params["address_id"],
+                                                   _who(ctx))
+
     @api.route("/agency/addresses/{address_id}/preview", auth="agency")
     def preview_address(ctx: RequestContext) -> Any:
         return ctx.container.addresses.preview(ctx.agency_id, ctx.params["address_id"])
+
+    @api.route("/agency/addresses/{address_id}/activities", methods=["POST"], auth="agency",
+               status=201)
+    def add_activity(ctx: RequestContext) -> Any:
+        return ctx.container.gdpr.addresses.add_activity(ctx.agency_id,
+                                                         ctx.params["address_id"], ctx.json)
+
+    @api.route("/agency/addresses/{address_id}/consent-records", auth="agency")
+    def consent_records(ctx: RequestContext) -> Any:
+        gdpr = ctx.container.gdpr
+        address_id = ctx.params["address_id"]
+        records = gdpr.addresses.consent_records(ctx.agency_id, address_id)  # 404 first
+        wanted = ctx.query("format") or "json"
+        if wanted == "json":
+            return records
+        if wanted != "html":
+            raise ValidationFailed({"format": "Erlaubt: json, html."})
+        html = gdpr.addresses.dossier(ctx.agency_id, address_id,
+                                      gdpr.consent.agency(ctx.agency_id))
+        response: Response = html_response(html)
+        return response

@@ -1,0 +1,239 @@
+"""The consent assistant ("Einverständnis-Assistent"): a mail that shows the person their
+stored data and carries three action links, each to a confirmation page with one button:
+"Speicherung zustimmen", "Löschung beantragen", and a correction form forwarded to the
+agency. Double opt-in: only the POST of a confirmation page counts; it sets the status,
+writes an activity and an append-only consent record (the exact page text and its
+SHA-256, the link's id, the POST's IP and user agent), and mails the agency.
+
+Consent and deletion links of one mail stay usable after the other was used: a person who
+consented can withdraw as easily (Art. 7(3) GDPR), and the latest decision counts. A new
+consent mail supersedes the previous mail's links.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from chalicelib.agencies.repository import AgencyRepository
+from chalicelib.clock import Clock, berlin_date, iso
+from chalicelib.errors import Unavailable
+from chalicelib.links.service import (
+    RETRY_PREFIX,
+    FormField,
+    LinkService,
+    Outcome,
+    Page,
+    StaleLink,
+    Submission,
+)
+from chalicelib.mail.message import Mailbox
+from chalicelib.mail.outbox import Outbox, OutboxMail
+from chalicelib.privacy import mails, rules
+from chalicelib.privacy.addresses import AddressBook
+from chalicelib.privacy.model import AddressIds
+from chalicelib.privacy.records import stage_record
+from chalicelib.secrets_util import new_id
+from chalicelib.storage.dynamo import Item, Transaction, TransactionCancelled
+from chalicelib.validation import validate_model
+
+PURPOSE_CONSENT = "consent"
+PURPOSE_DELETION = "deletion-request"
+PURPOSE_CORRECTION = "correction"
+PURPOSES = (PURPOSE_CONSENT, PURPOSE_DELETION, PURPOSE_CORRECTION)
+CONSENT_LINK_DAYS = 30
+SNAPSHOT_FIELDS = ("salutation", "first_name", "last_name", "company", "email", "phone",
+                   "street", "zip", "city")
+
+
+class ConsentService:
+    def __init__(self, book: AddressBook, agency_repo: AgencyRepository, links: LinkService,
+                 outbox: Outbox, clock: Clock, base_url: str) -> None:
+        self.book = book
+        self.table = book.table
+        self.agency_repo = agency_repo
+        self.links = links
+        self.outbox = outbox
+        self.clock = clock
+        self.dashboard_url = base_url.rstrip("/") + "/dashboard/"
+        for purpose in PURPOSES:
+            links.register(purpose, _ConsentAction(self, purpose))
+
+    def agency(self, agency_id: str) -> dict[str, str]:
+        return mails.agency_details(self.agency_repo.get_agency(agency_id), agency_id)
+
+    # -- the assistant -------------------------------------------------------------------
+
+    def request(self, agency_id: str, payload: Any) -> dict[str, Any]:
+        data = validate_model(AddressIds, payload)
+        today = berlin_date(self.clock.now())
+        found = self.book.get_many(agency_id, data.address_ids)
+        agency = self.agency(agency_id)
+        sent: list[str] = []
+        skipped: list[dict[str, str]] = []
+        for address_id in data.address_ids:
+            item = found.get(address_id)
+            reason = "not_found" if item is None else rules.consent_request_skip(item, today)
+            if reason is None:
+                staged, reason = self._send(agency_id, item, agency, today)  # type: ignore[arg-type]
+                if staged:
+                    self.outbox.deliver(staged)
+            if reason:
+                skipped.append({"address_id": address_id, "reason": reason})
+            else:
+                sent.append(address_id)
+        return {"sent": sent, "skipped": skipped}
+
+    def _send(self, agency_id: str, item: Item, agency: dict[str, str], today: Any
+              ) -> tuple[list[OutboxMail], str | None]:
+        address_id = item["address_id"]
+        # One consent mail per address and day, whatever retries happen.
+        mail_id = f"gdpr-consent-{agency_id}-{address_id}-{today.isoformat()}"
+        retire = {f"supersede:{p}": h for p, h in (item.get("consent_links") or {}).items()}
+        for _attempt in range(4):
+            now = self.clock.now()
+            snapshot = {name: item.get(name) for name in SNAPSHOT_FIELDS}
+            context = {"agency_id": agency_id, "address_id": address_id,
+                       "request_id": new_id(), "agency": agency, "address": snapshot}
+            tx = Transaction(self.table.client)
+            for label, token_hash in retire.items():
+                self.links.supersede(tx, token_hash, label=label)
+            valid_for = timedelta(days=CONSENT_LINK_DAYS)
+            issued = {purpose: self.links.issue(tx, purpose=purpose, record_id=address_id,
+                                                agency_id=agency_id, valid_for=valid_for,
+                                                context=context)
+                      for purpose in PURPOSES}
+            self.book.stage_change(tx, item, {
+                "last_consent_request_on": today.isoformat(), "last_consent_request_at": iso(now),
+                "consent_links": {p: link.token_hash for p, link in issued.items()},
+            }, adds={"consent_link_hashes": {link.token_hash for link in issued.values()},
+                     "mail_ids": {mail_id}})
+            self.book.stage_activity(tx, agency_id, address_id, {
+                "type": "gdpr", "source": "consent_assistant",
+                "note": "Einverständnis-Assistent: E-Mail mit den gespeicherten Daten und der "
+                        "Bitte um Zustimmung zur Speicherung gesendet."})
+            message = mails.consent_request_mail(
+                snapshot, agency, consent_url=issued[PURPOSE_CONSENT].url,
+                deletion_url=issued[PURPOSE_DELETION].url,
+                correction_url=issued[PURPOSE_CORRECTION].url,
+                valid_until=issued[PURPOSE_CONSENT].expires_at)
+            staged = self.outbox.stage(tx, [OutboxMail(mail_id, "gdpr_consent_request", message,
+                                                       ref_kind="address", ref_id=address_id)])
+            try:
+                tx.execute()
+            except TransactionCancelled as exc:
+                if f"mail:{mail_id}" in exc.failed:
+                    return [], "recently_contacted"
+                if exc.failed and exc.failed <= retire.keys():
+                    # Old links already removed (TTL): nothing left to retire.
+                    for label in exc.failed:
+                        retire.pop(label)
+                    continue
+                fresh = self.book.get(agency_id, address_id)
+                if fresh is None:
+                    return [], "not_found"
+                reason = rules.consent_request_skip(fresh, berlin_date(self.clock.now()))
+                if reason:
+                    return [], reason
+                item = fresh
+                retire = {f"supersede:{p}": h
+                          for p, h in (item.get("consent_links") or {}).items()}
+                continue
+            return staged, None
+        raise Unavailable(retry_after=1)
+
+    # -- what a link POST does -----------------------------------------------------------
+
+    def decide(self, link: Item, tx: Transaction, submission: Submission, purpose: str,
+               page: Page) -> Outcome:
+        ctx = link["context"]
+        agency_id, address_id = ctx["agency_id"], ctx["address_id"]
+        item = self.book.get(agency_id, address_id)
+        if item is None:
+            raise StaleLink()  # the address was deleted meanwhile
+        now = self.clock.now()
+        agency = ctx["agency"]
+        record_id = None
+        sets: dict[str, Any] = {}
+        if purpose == PURPOSE_CONSENT:
+            action, sets["gdpr_status"] = "consent", "consented"
+            note = "Speicherung zugestimmt (über den Einwilligungslink, Double-Opt-in)."
+        elif purpose == PURPOSE_DELETION:
+            action, sets["gdpr_status"] = "deletion_request", "deletion_requested"
+            note = "Löschung beantragt / Speicherung widerrufen (über den Einwilligungslink)."
+        else:
+            action = "correction_request"
+            note = "Korrekturwunsch der Person: " + submission.form.get("correction", "")
+        notice_id = f"gdpr-notice-{new_id()}"
+        self.book.stage_change(tx, item, sets, adds={"mail_ids": {notice_id}},
+                               label=f"{RETRY_PREFIX}address")
+        self.book.stage_activity(tx, agency_id, address_id, {
+            "type": "gdpr", "source": "consent_link", "note": note}, at=now)
+        if purpose != PURPOSE_CORRECTION:
+            text = mails.statement_text(page.heading, page.paragraphs, page.details, page.button)
+            record_id = stage_record(
+                self.table, tx, agency_id, address_id, action=action, at=now, text=text,
+                channel="link", link_id=link["token_hash"], ip=submission.ip,
+                user_agent=submission.user_agent, by="person")
+        staged: list[OutboxMail] = []
+        if agency.get("contact_email"):
+            snapshot = ctx["address"]
+            who = mails.person_name(snapshot) or snapshot.get("email") or "Eine Person"
+            reply_to = (Mailbox(snapshot["email"], mails.person_name(snapshot) or None)
+                        if snapshot.get("email") else None)
+            message = mails.agency_notice_mail(
+                agency, action=action, rows=mails.data_rows(snapshot), who=who, at=now,
+                dashboard_url=self.dashboard_url,
+                message=submission.form.get("correction"), reply_to=reply_to)
+            staged = self.outbox.stage(tx, [OutboxMail(notice_id, f"gdpr_notice_{action}",
+                                                       message, ref_kind="address",
+                                                       ref_id=address_id)])
+        return Outcome(page=_result_page(purpose, agency, now, record_id),
+                       after_commit=lambda: self.outbox.deliver(staged))
+
+
+def _result_page(purpose: str, agency: dict[str, str], at: datetime,
+                 record_id: str | None) -> Page:
+    contact = mails.page_contact(agency)
+    if purpose == PURPOSE_CONSENT:
+        return Page(heading="Vielen Dank für Ihre Zustimmung",
+                    paragraphs=[f"{agency['name']} darf Ihre Daten weiter speichern. Ihre "
+                                "Zustimmung ist mit Datum und Uhrzeit festgehalten.",
+                                "Sie können sie jederzeit widerrufen, z. B. über den Link "
+                                "„Löschung beantragen“ aus der E-Mail.",
+                                f"Nachweis-ID: {record_id}"], contact=contact)
+    if purpose == PURPOSE_DELETION:
+        return Page(heading="Ihr Löschantrag ist eingegangen",
+                    paragraphs=[f"{agency['name']} wurde benachrichtigt und löscht Ihre Daten, "
+                                "soweit keine gesetzliche Aufbewahrungspflicht besteht.",
+                                f"Nachweis-ID: {record_id}"], contact=contact)
+    return Page(heading="Vielen Dank für Ihre Nachricht",
+                paragraphs=[f"Ihr Korrekturwunsch wurde an {agency['name']} weitergeleitet."],
+                contact=contact)
+
+
+class _ConsentAction:
+    def __init__(self, service: ConsentService, purpose: str) -> None:
+        self.service = service
+        self.purpose = purpose
+
+    def describe(self, link: Item) -> Page:
+        ctx = link["context"]
+        agency = ctx["agency"]
+        rows = mails.data_rows(ctx["address"])
+        contact = mails.page_contact(agency)
+        if self.purpose == PURPOSE_CONSENT:
+            return Page(heading="Speicherung Ihrer Daten", paragraphs=mails.consent_paragraphs(
+                agency), details=rows, button=mails.BUTTON_CONSENT, contact=contact)
+        if self.purpose == PURPOSE_DELETION:
+            return Page(heading="Löschung Ihrer Daten", paragraphs=mails.deletion_paragraphs(
+                agency), details=rows, button=mails.BUTTON_DELETION, danger=True,
+                contact=contact)
+        return Page(heading="Ihre Daten korrigieren",
+                    paragraphs=mails.correction_paragraphs(agency), details=rows,
+                    button=mails.BUTTON_CORRECTION, contact=contact,
+                    fields=[FormField("correction", "Was soll korrigiert werden?",
+                                      hint="Zum Beispiel eine neue Telefonnummer oder Anschrift.")])
+
+    def perform(self, link: Item, tx: Transaction, submission: Submission) -> Outcome:
+        return self.service.decide(link, tx, submission, self.purpose, self.describe(link))

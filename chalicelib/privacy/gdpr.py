@@ -1,0 +1,30 @@
+"""Builds the GDPR part of the address book from the container's parts (one place)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.privacy.addresses import AddressBook
+from chalicelib.privacy.consent import ConsentService
+from chalicelib.privacy.erasure import Erasure
+from chalicelib.privacy.properties import PropertyService
+from chalicelib.privacy.service import AddressService
+from chalicelib.privacy.settings import SettingsRepository
+from chalicelib.privacy.sweep import RetentionSweep
+from chalicelib.privacy.worklists import Worklists
+
+
+class Gdpr:
+    def __init__(self, book: AddressBook, *, tours_table: Any, core: Any, agency_repo: Any,
+                 links: Any, outbox: Any, clock: Any, settings: Any) -> None:
+        self.book = book
+        self.settings = SettingsRepository(book.table, clock)
+        self.erasure = Erasure(book, tours_table, core, clock, settings.hash_key)
+        self.addresses = AddressService(book, self.erasure, clock)
+        self.properties = PropertyService(book, self.settings, clock)
+        # Registers the link purposes "consent", "deletion-request" and "correction".
+        self.consent = ConsentService(book, agency_repo, links, outbox, clock,
+                                      settings.public_base_url)
+        self.worklists = Worklists(book, clock)
+        self.sweep = RetentionSweep(book.table, core, self.erasure, self.settings, agency_repo,
+                                    outbox, clock, settings.public_base_url)

@@ -1,0 +1,274 @@
+"""The agency's side of the address book: create, change and delete addresses, record
+activities, read the consent records (JSON or a printable dossier)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from chalicelib.clock import Clock, berlin_date, iso
+from chalicelib.errors import Conflict, NotFound, Unavailable, ValidationFailed
+from chalicelib.privacy import rules
+from chalicelib.privacy.addresses import (
+    AddressBook,
+    address_key,
+    email_index_key,
+    gdpr_state,
+    property_key,
+    public_activity,
+    public_address,
+    reset_activity,
+)
+from chalicelib.privacy.erasure import Erasure, Refused, public_tombstone
+from chalicelib.privacy.mails import ACTION_LABELS, CHANNEL_LABELS, data_rows
+from chalicelib.privacy.model import (
+    CONTACT_FIELDS,
+    ActivityInput,
+    AddressIds,
+    AddressPatch,
+    validate_new_address,
+)
+from chalicelib.privacy.records import list_records, stage_record
+from chalicelib.secrets_util import new_id
+from chalicelib.storage.dynamo import Condition, Transaction, TransactionCancelled
+from chalicelib.validation import email_key, validate_model
+
+Payload = Any | Callable[[], Any]
+RETENTION_ACTIVE = ("Für diese Adresse gilt ein Speichern-Bis-Datum in der Zukunft; sie darf "
+                    "noch nicht gelöscht werden.")
+STATUS_LABELS = {"none": "keine Angaben", "consented": "Speicherung zugestimmt",
+                 "deletion_requested": "Löschung angefordert", "ignore": "Ignorieren"}
+
+
+def _body(payload: Payload) -> Any:
+    return payload() if callable(payload) else payload
+
+
+def _gdpr_activity(note: str, **extra: Any) -> dict[str, Any]:
+    return {"type": "gdpr", "source": "agency_api", "note": note, **extra}
+
+
+class AddressService:
+    def __init__(self, book: AddressBook, erasure: Erasure, clock: Clock) -> None:
+        self.book = book
+        self.table = book.table
+        self.erasure = erasure
+        self.clock = clock
+
+    # -- create / change -----------------------------------------------------------------
+
+    def create(self, agency_id: str, payload: Any) -> dict[str, Any]:
+        data = validate_new_address(payload)
+        now = self.clock.now()
+        address_id = new_id()
+        pk, sk = address_key(agency_id, address_id)
+        status = data.gdpr_status or "none"
+        item: dict[str, Any] = {
+            "pk": pk, "sk": sk, "address_id": address_id, "agency_id": agency_id,
+            **{name: getattr(data, name) for name in CONTACT_FIELDS},
+            "gdpr_status": status, "store_until": data.store_until,
+            "store_until_reason": data.store_until_reason if data.store_until else None,
+            "store_until_manual": data.store_until is not None,
+            "created_at": iso(now), "updated_at": iso(now), "source": "agency_api", "version": 1,
+        }
+        keys = rules.index_keys(agency_id, item)
+        if keys:
+            item["gdpr_pk"], item["gdpr_sk"] = keys
+        tx = Transaction(self.table.client)
+        tx.put(self.table, item, condition=Condition("attribute_not_exists({pk})"),
+               label="address")
+        if item["email"]:
+            tx.put(self.table, self.book.index_entry(agency_id, item),
+                   condition=Condition("attribute_not_exists({pk})"), label="email")
+        if status != "none" or data.store_until:
+            self.book.stage_activity(tx, agency_id, address_id, _gdpr_activity(
+                f"Adresse angelegt (DSGVO-Status „{STATUS_LABELS[status]}“"
+                + (f", Speichern-Bis {data.store_until} manuell" if data.store_until else "")
+                + ")."))
+        if status == "deletion_requested":
+            self._stage_agency_record(tx, agency_id, address_id, "deletion_request", None,
+                                      status, now)
+        try:
+            tx.execute()
+        except TransactionCancelled as exc:
+            if "email" in exc.failed:
+                raise Conflict("Für diese E-Mail-Adresse gibt es bereits eine Adresse.",
+                               code="email_exists") from exc
+            raise Unavailable(retry_after=1) from exc
+        return public_address(item)
+
+    def patch(self, agency_id: str, address_id: str, payload: Payload) -> dict[str, Any]:
+        before = self.book.require(agency_id, address_id)
+        data = validate_model(AddressPatch, _body(payload))
+        named = data.model_fields_set
+        if "gdpr_status" in named and data.gdpr_status is None:
+            raise ValidationFailed({"gdpr_status": "Erlaubt: none, ignore, deletion_requested."})
+        for _attempt in range(3):
+            sets: dict[str, Any] = {n: getattr(data, n) for n in CONTACT_FIELDS if n in named}
+            notes: list[str] = []
+            if "store_until" in named:
+                if data.store_until is None:
+                    sets.update(store_until=None, store_until_manual=False,
+                                store_until_reason=None)
+                    if before.get("store_until") or before.get("store_until_manual"):
+                        notes.append("Speichern-Bis-Datum geleert: es wird wieder automatisch "
+                                      "gesetzt.")
+                else:
+                    reason = data.store_until_reason if "store_until_reason" in named else None
+                    sets.update(store_until=data.store_until, store_until_manual=True,
+                                store_until_reason=reason)
+                    notes.append(f"Speichern-Bis-Datum manuell auf {data.store_until} gesetzt"
+                                 + (f" (Grund: {reason})." if reason else "."))
+            elif "store_until_reason" in named:
+                sets["store_until_reason"] = data.store_until_reason
+            old_status = before.get("gdpr_status") or "none"
+            new_status = data.gdpr_status if "gdpr_status" in named else old_status
+            if new_status != old_status:
+                sets["gdpr_status"] = new_status
+                notes.append(f"DSGVO-Status von „{STATUS_LABELS[old_status]}“ auf "
+                             f"„{STATUS_LABELS[new_status]}“ geändert (durch den Makler).")
+            after_view = {**before, **sets}
+            if not any(after_view.get(n) for n in ("first_name", "last_name", "company",
+                                                   "email")):
+                raise ValidationFailed({"last_name": "Bitte einen Namen, eine Firma oder eine "
+                                                     "E-Mail-Adresse behalten."})
+            if all(before.get(k) == v for k, v in sets.items()):
+                return public_address(before)
+            tx = Transaction(self.table.client)
+            old_email, new_email = before.get("email"), after_view.get("email")
+            email_moves = email_key(old_email or "") != email_key(new_email or "")
+            after = self.book.stage_change(tx, before, sets, mirror_email=not email_moves)
+            if email_moves:
+                if old_email:
+                    tx.delete(self.table, *email_index_key(agency_id, old_email),
+                              condition=Condition("{address_id} = {:a}", a=address_id),
+                              label="address")
+                if new_email:
+                    tx.put(self.table, self.book.index_entry(agency_id, after),
+                           condition=Condition("attribute_not_exists({pk})"), label="email")
+            now = self.clock.now()
+            for offset, note in enumerate(notes):
+                self.book.stage_activity(tx, agency_id, address_id, _gdpr_activity(note),
+                                         at=now + timedelta(milliseconds=offset))
+            if new_status != old_status and (new_status == "deletion_requested"
+                                             or old_status == "consented"):
+                action = ("deletion_request" if new_status == "deletion_requested"
+                          else "consent_withdrawn")
+                self._stage_agency_record(tx, agency_id, address_id, action, old_status,
+                                          new_status, now)
+            try:
+                tx.execute()
+            except TransactionCancelled as exc:
+                if "email" in exc.failed:
+                    raise Conflict("Für diese E-Mail-Adresse gibt es bereits eine Adresse.",
+                                   code="email_exists") from exc
+                before = self.book.require(agency_id, address_id)
+                continue
+            return public_address(after)
+        raise Unavailable(retry_after=1)
+
+    def _stage_agency_record(self, tx: Transaction, agency_id: str, address_id: str,
+                             action: str, old_status: str | None, new_status: str,
+                             now: Any) -> None:
+        text = (f"{ACTION_LABELS.get(action, action)}: vom Makler erfasst (z. B. telefonisch). "
+                f"DSGVO-Status "
+                + (f"von „{STATUS_LABELS[old_status]}“ " if old_status else "")
+                + f"auf „{STATUS_LABELS[new_status]}“.")
+        stage_record(self.table, tx, agency_id, address_id, action=action, at=now, text=text,
+                     channel="agency", by="agency_api")
+
+    # -- activities ----------------------------------------------------------------------
+
+    def add_activity(self, agency_id: str, address_id: str, payload: Payload) -> dict[str, Any]:
+        before = self.book.require(agency_id, address_id)
+        data = validate_model(ActivityInput, _body(payload))
+        interest = rules.is_interest(data.type, data.property_id)
+        for _attempt in range(3):
+            active = False
+            if interest:
+                prop = self.table.get(*property_key(agency_id, data.property_id or ""))
+                active = bool(prop and prop.get("status") == "active")
+            reset = rules.resets_on_interest(before, data.type, data.property_id, active)
+            sets: dict[str, Any] = {}
+            if reset:
+                sets.update(store_until=None, store_until_reason=None, store_until_manual=False)
+            tx = Transaction(self.table.client)
+            self.book.stage_change(tx, before, sets, adds={
+                "interest_properties": {data.property_id} if interest else set()})
+            now = self.clock.now()
+            activity = {"type": data.type, "property_id": data.property_id, "note": data.note,
+                        "source": "agency_api"}
+            activity_id = self.book.stage_activity(tx, agency_id, address_id, activity, at=now)
+            if reset:
+                self.book.stage_activity(tx, agency_id, address_id,
+                                         reset_activity(before["store_until"], data.property_id),
+                                         at=now + timedelta(milliseconds=1))
+            try:
+                tx.execute()
+            except TransactionCancelled:
+                before = self.book.require(agency_id, address_id)
+                continue
+            return {**{k: None for k in ("tour_id", "registration_id")},
+                    **public_activity({**activity, "activity_id": activity_id,
+                                       "created_at": iso(now)}),
+                    "store_until_reset": reset}
+        raise Unavailable(retry_after=1)
+
+    # -- deletion ------------------------------------------------------------------------
+
+    def delete(self, agency_id: str, address_id: str, by: str,
+               reason: str = "agency_request") -> dict[str, Any]:
+        result = self.erasure.erase(agency_id, address_id, reason=reason, by=by)
+        if isinstance(result, Refused):
+            raise Conflict(RETENTION_ACTIVE, code=result.reason)
+        if result is None:
+            # Gone already; a deletion whose clean-up was interrupted is finished now.
+            tombstone = self.erasure.tombstone(agency_id, address_id)
+            if tombstone is None or tombstone.get("status") != "cleanup_pending":
+                raise NotFound("Adresse nicht gefunden.")
+            result = self.erasure.resume(agency_id, address_id) or tombstone
+        return {"deleted": address_id, "tombstone": public_tombstone(result)}
+
+    def bulk_delete(self, agency_id: str, payload: Any, by: str) -> dict[str, Any]:
+        data = validate_model(AddressIds, payload)
+        deleted: list[str] = []
+        refused: list[dict[str, str]] = []
+        found = self.book.get_many(agency_id, data.address_ids)
+        for address_id in data.address_ids:
+            if address_id not in found:
+                refused.append({"address_id": address_id, "reason": "not_found"})
+                continue
+            result = self.erasure.erase(agency_id, address_id, reason="agency_bulk_delete",
+                                        by=by, address=found[address_id])
+            if isinstance(result, Refused):
+                refused.append({"address_id": address_id, "reason": result.reason})
+            elif result is None:
+                refused.append({"address_id": address_id, "reason": "not_found"})
+            else:
+                deleted.append(address_id)
+        return {"deleted": deleted, "refused": refused}
+
+    def deletions(self, agency_id: str, email: str | None) -> dict[str, Any]:
+        return {"deletions": self.erasure.deletions(agency_id, email)}
+
+    # -- consent records -----------------------------------------------------------------
+
+    def consent_records(self, agency_id: str, address_id: str) -> dict[str, Any]:
+        self.book.require(agency_id, address_id)
+        return {"records": list_records(self.table, agency_id, address_id)}
+
+    def dossier(self, agency_id: str, address_id: str, agency: dict[str, str]) -> str:
+        """A printable German dossier of the consent records ("Einwilligungsnachweis")."""
+        from chalicelib.clock import parse_iso
+        from chalicelib.mail.render import german_datetime, render
+
+        item = self.book.require(agency_id, address_id)
+        records = list_records(self.table, agency_id, address_id)
+        now = self.clock.now()
+        return render(
+            "gdpr_dossier.html", agency=agency, address=public_address(item),
+            state=gdpr_state(item), rows=data_rows(item), records=records, generated_at=now,
+            today=berlin_date(now), action_labels=ACTION_LABELS, channel_labels=CHANNEL_LABELS,
+            status_labels=STATUS_LABELS, when=lambda value: german_datetime(parse_iso(value)),
+        )

@@ -1,0 +1,82 @@
+"""The three GDPR worklists (onOffice's widgets), read from the sparse "gdpr" index: only
+the index range that can hold a list's members is queried, page by page; each candidate
+is then checked against the pure rule (the index is eventually consistent, and the
+consent assistant's "mailed in the last 14 days" is not part of the key)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.clock import Clock, berlin_date
+from chalicelib.errors import NotFound
+from chalicelib.privacy import rules
+from chalicelib.privacy.addresses import AddressBook, gdpr_state, public_activity, public_address
+from chalicelib.storage import cursor
+from chalicelib.storage.dynamo import Condition, Item
+
+PREVIEW_ACTIVITIES = 5
+MEMBERSHIP = {
+    "consent-assistant": rules.in_consent_assistant,
+    "deletion-requested": rules.in_deletion_requested,
+    "expired": rules.is_expired,
+}
+
+
+class Worklists:
+    def __init__(self, book: AddressBook, clock: Clock) -> None:
+        self.book = book
+        self.table = book.table
+        self.clock = clock
+
+    def candidates(self, agency_id: str, name: str, after: str | None, limit: int
+                   ) -> tuple[list[Item], str | None]:
+        """Up to ``limit`` members of the list after index position ``after``, and the
+        position to continue from (None at the end)."""
+        today = berlin_date(self.clock.now())
+        member = MEMBERSHIP[name]
+        members: list[Item] = []
+        last_seen: str | None = None
+        for key_range in rules.list_ranges(agency_id, name, today):
+            if after and after > key_range.high:
+                continue  # this range was finished on an earlier page
+            low = key_range.low
+            start: dict[str, Any] | None = None
+            if after and after >= low:
+                start = _start_key(agency_id, after)
+            while len(members) < limit:
+                items, start = self.table.query(
+                    Condition("{gdpr_pk} = {:p} AND {gdpr_sk} BETWEEN {:lo} AND {:hi}",
+                              p=rules.bucket(agency_id), lo=low, hi=key_range.high),
+                    index="gdpr", limit=limit - len(members), start_key=start)
+                for item in items:
+                    last_seen = item["gdpr_sk"]
+                    if item.get("sk", "").startswith("ADDRESS#") and member(item, today):
+                        members.append(item)
+                if start is None:
+                    break
+            if len(members) >= limit:
+                return members, last_seen
+        return members, None
+
+    def page(self, agency_id: str, name: str, cursor_value: str | None, limit: int
+             ) -> dict[str, Any]:
+        if name not in MEMBERSHIP:
+            raise NotFound("Unbekannte Liste.")
+        after = cursor.decode(cursor_value, f"{agency_id}#")
+        members, last = self.candidates(agency_id, name, after, limit)
+        return {"addresses": [self.preview_item(agency_id, m) for m in members],
+                "next_cursor": cursor.encode(last) if last else None}
+
+    def preview_item(self, agency_id: str, item: Item) -> dict[str, Any]:
+        activities = self.book.activities(agency_id, item["address_id"],
+                                          limit=PREVIEW_ACTIVITIES)
+        return {**public_address(item), **gdpr_state(item),
+                "activities": [public_activity(a) for a in activities]}
+
+
+def _start_key(agency_id: str, position: str) -> dict[str, Any]:
+    """Rebuilds the index's ExclusiveStartKey from the sort-key position alone (the
+    partition comes from the agency, never from the cursor)."""
+    address_id = position.rsplit("#", 1)[-1]
+    return {"gdpr_pk": rules.bucket(agency_id), "gdpr_sk": position,
+            "pk": f"AGENCY#{agency_id}", "sk": f"ADDRESS#{address_id}"}

@@ -1,0 +1,90 @@
+"""Routes of the contract's "Reviews: quality assurance" section."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.web.http import PUBLIC_CORS, Api, RequestContext
+
+
+def _optional_body(ctx: RequestContext) -> Any:
+    """A body that may be left out entirely (``{"message"?}``): empty means ``{}``."""
+    return lambda: ctx.json() if (ctx.request.raw_body or b"").strip() else {}
+
+
+def register(api: Api) -> None:
+    # -- public ----------------------------------------------------------------------------
+
+    @api.route("/agencies/{agency_id}/reviews", methods=["POST"], cors=PUBLIC_CORS,
+               status=202)
+    def submit_review(ctx: RequestContext) -> Any:
+        # The body is parsed once the agency is known: an unknown agency answers 404.
+        return ctx.container.reviews.submit(ctx.params["agency_id"], ctx.json, ctx.client_ip,
+                                            ctx.header("user-agent"))
+
+    @api.route("/agencies/{agency_id}/reviews", cors=PUBLIC_CORS)
+    def public_reviews(ctx: RequestContext) -> Any:
+        return ctx.container.reviews.public_reviews(ctx.params["agency_id"], ctx.query("cursor"),
+                                                    ctx.query("limit"))
+
+    # -- QA --------------------------------------------------------------------------------
+
+    @api.route("/qa/reviews", auth="qa")
+    def qa_reviews(ctx: RequestContext) -> Any:
+        return ctx.container.reviews.qa_reviews(ctx.query("status"), ctx.query("cursor"),
+                                                ctx.query("limit"))
+
+    @api.route("/qa/reviews/{review_id}", auth="qa")
+    def qa_review(ctx: RequestContext) -> Any:
+        return ctx.container.reviews.qa_review(ctx.params["review_id"])
+
+    @api.route("/qa/reviews/{review_id}/decision", methods=["POST"], auth="qa")
+    def qa_decision(ctx: RequestContext) -> Any:
+        assert ctx.principal is not None
+        return ctx.container.reviews.decide(ctx.params["review_id"], ctx.principal.token_id,
+                                            ctx.json)
+
+    @api.route("/qa/reviews/{review_id}/phone-check", methods=["POST"], auth="qa")
+    def qa_phone_check(ctx: RequestContext) -> Any:
+        assert ctx.principal is not None
+        return ctx.container.reviews.phone_check(ctx.params["review_id"],
+                                                 ctx.principal.token_id, ctx.json)
+
+    @api.route("/qa/reports", auth="qa")
+    def qa_reports(ctx: RequestContext) -> Any:
+        return ctx.container.reviews.qa_reports(ctx.query("status"), ctx.query("cursor"),
+                                                ctx.query("limit"))
+
+    @api.route("/qa/reports/{report_id}/request-statement", methods=["POST"], auth="qa")
+    def qa_request_statement(ctx: RequestContext) -> Any:
+        assert ctx.principal is not None
+        return ctx.container.reviews.request_answer(ctx.params["report_id"], "statement",
+                                                    ctx.principal.token_id, _optional_body(ctx))
+
+    @api.route("/qa/reports/{report_id}/request-proof", methods=["POST"], auth="qa")
+    def qa_request_proof(ctx: RequestContext) -> Any:
+        assert ctx.principal is not None
+        return ctx.container.reviews.request_answer(ctx.params["report_id"], "proof",
+                                                    ctx.principal.token_id, _optional_body(ctx))
+
+    @api.route("/qa/reports/{report_id}/resolve", methods=["POST"], auth="qa")
+    def qa_resolve(ctx: RequestContext) -> Any:
+        assert ctx.principal is not None
+        return ctx.container.reviews.resolve(ctx.params["report_id"], ctx.principal.token_id,
+                                             ctx.json)
+
+    # -- agency ----------------------------------------------------------------------------
+
+    @api.route("/agency/reviews", auth="agency")
+    def agency_reviews(ctx: RequestContext) -> Any:
+        return ctx.container.reviews.agency_reviews(ctx.agency_id, ctx.query("cursor"),
+                                                    ctx.query("limit"))
+
+    @api.route("/agency/reviews/{review_id}/comment", methods=["PUT"], auth="agency")
+    def agency_comment(ctx: RequestContext) -> Any:
+        return ctx.container.reviews.comment(ctx.agency_id, ctx.params["review_id"], ctx.json)
+
+    @api.route("/agency/reviews/{review_id}/reports", methods=["POST"], auth="agency",
+               status=201)
+    def agency_report(ctx: RequestContext) -> Any:
+        return ctx.container.reviews.report(ctx.agency_id, ctx.params["review_id"], ctx.json)
