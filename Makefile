@@ -5,7 +5,12 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint clean
+STAGE ?= dev
+REGION ?= eu-central-1
+STACK ?= freigabe-$(STAGE)
+BUILD := build/$(STAGE)
+
+.PHONY: install run test lint clean package lint-template deploy
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PY) -m venv $(VENV)
@@ -23,6 +28,23 @@ lint: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q -n auto --dist loadfile
+
+# Offline: no AWS credentials, only PyPI (chalice downloads the Lambda dependencies).
+package: $(STAMP)
+	rm -rf $(BUILD) && mkdir -p $(BUILD)
+	$(BIN)/python -m infra.build_template --stage $(STAGE) --out $(BUILD)/merge.json
+	AWS_DEFAULT_REGION=$(REGION) $(BIN)/chalice package --stage $(STAGE) \
+		--merge-template $(BUILD)/merge.json $(BUILD)/package
+	$(BIN)/cfn-lint $(BUILD)/package/sam.json
+
+# Needs AWS credentials and an S3 bucket for the code (docs/deploy.md). Not run in CI.
+deploy: package
+	@test -n "$(BUCKET)" || (echo "BUCKET=<artifact bucket> is required" && exit 2)
+	aws cloudformation package --region $(REGION) --template-file $(BUILD)/package/sam.json \
+		--s3-bucket $(BUCKET) --s3-prefix $(STACK) --output-template-file $(BUILD)/packaged.yaml
+	aws cloudformation deploy --region $(REGION) --stack-name $(STACK) \
+		--template-file $(BUILD)/packaged.yaml --capabilities CAPABILITY_IAM \
+		--no-fail-on-empty-changeset $(if $(ALARM_EMAIL),--parameter-overrides AlarmEmail=$(ALARM_EMAIL))
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .ruff_cache

@@ -68,7 +68,16 @@ def review_sweep(event: Any) -> dict[str, Any]:
     report = get_container().reviews.sweep()
     summary = {"job": "review-sweep", **report.as_dict()}
     log.info("job finished", extra=summary)
+    _job_succeeded("review-sweep", summary)
     return summary
+
+
+def _job_succeeded(job: str, summary: dict[str, Any]) -> None:
+    """The nightly-job alarm fires when a day passes without this metric (EMF)."""
+    from chalicelib.metrics import emit
+
+    if not summary.get("errors"):
+        emit("JobSucceeded", 1, job=job)
 
 
 JOBS = {"mail-retry": mail_retry, "review-sweep": review_sweep}
@@ -93,6 +102,8 @@ def retention_sweep(event: Any) -> dict[str, Any]:
 
     summary = {"job": "retention-sweep", **get_container().gdpr.sweep.run(should_stop=should_stop)}
     log.info("job finished", extra={k: v for k, v in summary.items() if k != "checkpoint"})
+    if summary.get("checkpoint") is None:  # the day is done (now or by an earlier run)
+        _job_succeeded("retention-sweep", summary)
     return summary
 
 
@@ -101,11 +112,13 @@ JOBS["retention-sweep"] = retention_sweep
 
 def run_job(name: str) -> dict[str, Any]:
     """Runs a job through the very handler EventBridge invokes (local stack only)."""
-    handler = JOBS[name]
-    event = {"version": "0", "id": "local", "detail-type": "Scheduled Event",
-             "source": "aws.events", "account": "000000000000", "time": "1970-01-01T00:00:00Z",
-             "region": "local", "resources": [f"local:{name}"], "detail": {}}
-    return handler(event, None)
+    return JOBS[name](_scheduled_event(name, "local"), None)
+
+
+def _scheduled_event(name: str, source: str) -> dict[str, Any]:
+    return {"version": "0", "id": source, "detail-type": "Scheduled Event",
+            "source": "aws.events", "account": "000000000000", "time": "1970-01-01T00:00:00Z",
+            "region": source, "resources": [f"{source}:{name}"], "detail": {}}
 
 
 # -- operators (AWS console test event) ---------------------------------------------------
@@ -116,7 +129,28 @@ def ops(event: dict[str, Any], context: Any) -> dict[str, Any]:
     from chalicelib.wiring import get_container
 
     configure_logging()
+    if event.get("action") == "run_job":
+        # The very handler EventBridge invokes, now (docs/operations.md).
+        job = str(event.get("job", ""))
+        if job not in JOBS:
+            return {"ok": False, "error": {"code": "unknown_job",
+                                           "message": "job: " + " | ".join(sorted(JOBS))}}
+        return {"ok": True, "summary": JOBS[job](_scheduled_event(job, "ops"), context)}
     return handle(event, get_container())
+
+
+# -- SES feedback (bounces and complaints through the configuration set's SNS topic) -------
+
+# The topic name is a placeholder: the merge template (infra/build_template.py) points the
+# subscription at the stack's own topic.
+@app.on_sns_message(topic="freigabe-ses-feedback", name="ses_feedback")
+def ses_feedback(event: Any) -> dict[str, Any]:
+    from chalicelib.wiring import get_container
+
+    configure_logging()
+    summary = get_container().feedback.handle(event.message)
+    log.info("ses feedback", extra=summary)
+    return summary
 
 
 tour_routes.register(api)

@@ -26,6 +26,9 @@ class Settings(BaseModel):
     aws_endpoint_url: str | None = None
     # Key for hashing IPs and emails into rate-limit keys. Production reads it from SSM.
     hash_key: str = LOCAL_HASH_KEY
+    # Deployed stages: the NAME of an SSM SecureString holding the hash key. Wiring reads it
+    # once per Lambda container, on first use (chalicelib/wiring.py), never at import.
+    hash_key_parameter: str | None = None
 
     unlock_link_days: int = Field(default=7, ge=1)
     decision_link_days: int = Field(default=14, ge=1)
@@ -57,9 +60,16 @@ class Settings(BaseModel):
     @model_validator(mode="after")
     def _real_key_outside_local(self) -> Settings:
         # A deployed stage must never hash with the key that is public in this repository.
-        if self.stage != "local" and self.hash_key == LOCAL_HASH_KEY:
-            raise ValueError("FREIGABE_HASH_KEY must be set (from SSM) outside the local stage")
+        if (self.stage != "local" and self.hash_key == LOCAL_HASH_KEY
+                and not self.hash_key_parameter):
+            raise ValueError("FREIGABE_HASH_KEY or FREIGABE_HASH_KEY_PARAMETER (an SSM "
+                             "SecureString name) must be set outside the local stage")
         return self
+
+    @property
+    def needs_hash_key(self) -> bool:
+        """True until the key named by ``hash_key_parameter`` has been read."""
+        return self.hash_key == LOCAL_HASH_KEY and bool(self.hash_key_parameter)
 
     @property
     def dev_routes_enabled(self) -> bool:

@@ -32,11 +32,34 @@ def handle(event: dict[str, Any], container: Any) -> dict[str, Any]:
         if action == "revoke_token":
             container.agencies.revoke_token(str(event.get("token_id", "")))
             return {"ok": True, "revoked": event.get("token_id")}
+        if action in ("export_person", "erase_person"):
+            return _person(action, event, container)
     except AppError as error:
         return {"ok": False, "error": {"code": error.code, "message": error.message,
                                        "fields": error.fields}}
-    return {"ok": False, "error": {"code": "unknown_action",
-                                   "message": "action: create_agency | issue_token | revoke_token"}}
+    return {"ok": False, "error": {
+        "code": "unknown_action",
+        "message": "action: create_agency | issue_token | revoke_token | export_person | "
+                   "erase_person | run_job"}}
+
+
+def _person(action: str, event: dict[str, Any], container: Any) -> dict[str, Any]:
+    """Art. 15/20 export and Art. 17 erasure of one person (by email) in one agency's
+    address book, through the same services as the agency API."""
+    from chalicelib.errors import NotFound
+
+    agency_id, email = str(event.get("agency_id") or ""), str(event.get("email") or "")
+    address_id = container.addresses.find_id_by_email(agency_id, email) if email else None
+    if not agency_id or address_id is None:
+        raise NotFound("Keine Adresse mit dieser E-Mail bei dieser Agentur.")
+    if action == "export_person":
+        # address, GDPR state, activities (newest first) and the consent evidence.
+        return {"ok": True, "agency_id": agency_id,
+                **container.addresses.preview(agency_id, address_id),
+                **container.gdpr.addresses.consent_records(agency_id, address_id)}
+    result = container.gdpr.addresses.delete(agency_id, address_id, "ops",
+                                             reason=str(event.get("reason") or "art17_request"))
+    return {"ok": True, **result}
 
 
 def main(argv: list[str] | None = None) -> int:

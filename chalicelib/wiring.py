@@ -8,7 +8,7 @@ from functools import cached_property
 from typing import Any
 
 from chalicelib.clock import AdjustableClock, Clock, SystemClock
-from chalicelib.config import Settings
+from chalicelib.config import LOCAL_HASH_KEY, Settings
 
 
 class Container:
@@ -82,7 +82,20 @@ class Container:
 
         return Outbox(DynamoOutboxStore(self.core_table), self.mailer, self.clock,
                       max_attempts=self.settings.mail_max_attempts,
-                      claim_seconds=self.settings.mail_claim_seconds)
+                      claim_seconds=self.settings.mail_claim_seconds,
+                      suppressions=self.suppressions)
+
+    @cached_property
+    def suppressions(self) -> Any:
+        from chalicelib.mail.feedback import Suppressions
+
+        return Suppressions(self.core_table, self.clock, self.settings.hash_key)
+
+    @cached_property
+    def feedback(self) -> Any:
+        from chalicelib.mail.feedback import FeedbackHandler
+
+        return FeedbackHandler(self.suppressions, self.outbox)
 
     @cached_property
     def links(self) -> Any:
@@ -136,6 +149,24 @@ class Container:
         return self
 
 
+def resolve_secrets(settings: Settings, ssm: Any | None = None) -> Settings:
+    """Reads the hash key from its SSM SecureString when the stage names one. A failure
+    here fails the cold start loudly: hashing with a wrong key would split rate limits
+    and review signals silently."""
+    if not settings.needs_hash_key:
+        return settings
+    if ssm is None:
+        import boto3
+
+        ssm = boto3.session.Session().client("ssm", region_name=settings.region,
+                                             endpoint_url=settings.aws_endpoint_url)
+    value = ssm.get_parameter(Name=settings.hash_key_parameter,
+                              WithDecryption=True)["Parameter"]["Value"]
+    if not value or value == LOCAL_HASH_KEY:
+        raise ValueError("the hash key parameter is empty or holds the local key")
+    return settings.model_copy(update={"hash_key": value})
+
+
 _container: Container | None = None
 _lock = threading.Lock()
 
@@ -145,7 +176,7 @@ def get_container() -> Container:
     if _container is None:
         with _lock:
             if _container is None:
-                _container = Container(Settings.from_env()).ready()
+                _container = Container(resolve_secrets(Settings.from_env())).ready()
     return _container
 
 

@@ -4,7 +4,9 @@ serialisation lock), a container with a controllable clock, and an HTTP client."
 from __future__ import annotations
 
 import json
+import logging
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -27,13 +29,61 @@ from chalice.test import Client
 import app as application
 from chalicelib.clock import FixedClock
 from chalicelib.config import Settings
+from chalicelib.logs import configure_logging
 from chalicelib.wiring import Container, install
 from devstack.environment import prepare_aws, seed_demo, start_mock
+from infra.policies import FUNCTIONS
+from tests.iam_audit import Recorder, current_function, violations
 
 START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 DEMO = "demo-agency-token"
 OTHER = "other-agency-token"
 QA = "demo-qa-token"
+
+
+def _attributed(function: str, handler: Any, *, only_from_api: bool = False) -> Any:
+    """Runs ``handler`` as Lambda function ``function`` for the IAM audit. Jobs run through
+    ``/dev/jobs`` stand in for EventBridge; run from the ops function they stay in ops."""
+    def run(*args: Any, **kwargs: Any) -> Any:
+        if only_from_api and current_function.get() != "api_handler":
+            return handler(*args, **kwargs)
+        token = current_function.set(function)
+        try:
+            return handler(*args, **kwargs)
+        finally:
+            current_function.reset(token)
+    return run
+
+
+for _name in [n for n in application.app.handler_map if n in FUNCTIONS and n != "api_handler"]:
+    application.app.handler_map[_name] = _attributed(_name, application.app.handler_map[_name])
+for _job in list(application.JOBS):
+    application.JOBS[_job] = _attributed(_job.replace("-", "_"), application.JOBS[_job],
+                                         only_from_api=True)
+
+
+# Personal data and secrets that must never reach a log line: email addresses, phone
+# numbers, the seeded tokens and anything that looks like a link or viewer token.
+_PII = re.compile(
+    r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+\.[A-Za-z0-9.-]+"
+    r"|\+?\d[\d /-]{7,}\d"
+    r"|demo-agency-token|other-agency-token|demo-qa-token"
+    r"|/links/[a-z-]+/[A-Za-z0-9_-]{16,}")
+
+
+class LogAudit(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.leaks: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        standard = logging.LogRecord("", 0, "", 0, "", None, None).__dict__
+        fields = {k: v for k, v in record.__dict__.items() if k not in standard}
+        text = f"{record.getMessage()} {fields!r}"
+        # Dates and timestamps look like long digit runs to the phone pattern: drop them.
+        text = re.sub(r"\d{4}-\d{2}-\d{2}(?:[T ][\d:.,]+(?:Z|[+-]\d{2}:?\d{2})?)?", "", text)
+        for match in _PII.finditer(text):
+            self.leaks.append(f"{record.name}: {match.group(0)!r} in {record.getMessage()!r}")
 
 
 class ScanForbidden(AssertionError):
@@ -68,10 +118,24 @@ def aws(settings: Settings) -> Iterator[None]:
 def container(aws: None, settings: Settings, clock: FixedClock) -> Iterator[Container]:
     container = Container(settings, clock=clock)
     container.dynamodb.meta.events.register("before-call.dynamodb.Scan", _forbid_scan)
+    # Every AWS call the code makes must be allowed by the deployed IAM policies.
+    recorder = Recorder()
+    recorder.hook(container.dynamodb)
+    recorder.hook(container.ses)
+    configure_logging()
+    audit = LogAudit()
+    logging.getLogger("freigabe").addHandler(audit)
     install(container)
     seed_demo(container)
-    yield container
+    try:
+        yield container
+    finally:
+        logging.getLogger("freigabe").removeHandler(audit)
     install(None)
+    assert not audit.leaks, "personal data or a secret in the logs:\n" + "\n".join(audit.leaks)
+    problems = violations(recorder.calls, settings.table_prefix,
+                          settings.mail_sender.rsplit("@", 1)[-1].rstrip(">"))
+    assert not problems, "IAM policy does not allow:\n" + "\n".join(problems)
 
 
 @dataclass

@@ -6,6 +6,7 @@ mail go out once, however often a request or a job event is retried."""
 from __future__ import annotations
 
 import logging
+import re
 import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
@@ -49,11 +50,15 @@ class DeliveryReport:
     rescheduled: int = 0
     failed: int = 0
     skipped: int = 0
+    suppressed: int = 0
     errors: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"due": self.due, "sent": self.sent, "rescheduled": self.rescheduled,
-                "failed": self.failed, "skipped": self.skipped}
+        result = {"due": self.due, "sent": self.sent, "rescheduled": self.rescheduled,
+                  "failed": self.failed, "skipped": self.skipped}
+        if self.suppressed:
+            result["suppressed"] = self.suppressed
+        return result
 
 
 class OutboxStore(Protocol):
@@ -61,7 +66,8 @@ class OutboxStore(Protocol):
               ) -> None: ...
     def mark_sent(self, mail_id: str, provider_id: str, now: datetime) -> bool: ...
     def reschedule(self, mail_id: str, due: datetime, error: str) -> None: ...
-    def mark_failed(self, mail_id: str, error: str, now: datetime) -> None: ...
+    def mark_failed(self, mail_id: str, error: str, now: datetime,
+                    status: str = "failed") -> None: ...
     def due(self, now: datetime, limit: int) -> list[OutboxMail]: ...
     def claim(self, mail: OutboxMail, until: datetime) -> OutboxMail | None: ...
 
@@ -125,9 +131,10 @@ class DynamoOutboxStore:
         except ConditionFailed:
             log.warning("outbox record changed while rescheduling", extra={"mail_id": mail_id})
 
-    def mark_failed(self, mail_id: str, error: str, now: datetime) -> None:
+    def mark_failed(self, mail_id: str, error: str, now: datetime,
+                    status: str = "failed") -> None:
         update = Update(
-            sets={"status": "failed", "failed_at": iso(now), "last_error": error,
+            sets={"status": status, "failed_at": iso(now), "last_error": error,
                   "expires_ttl": epoch_seconds(now + timedelta(days=SENT_RECORD_DAYS))},
             removes=["due_pk", "due_sk", "text", "html", "to", "subject",
                      "reply_to_email", "reply_to_name"],
@@ -182,22 +189,58 @@ def _from_item(item: Item) -> OutboxMail:
     )
 
 
-FailureHandler = Callable[[str, str], None]
+FailureHandler = Callable[..., None]
+SES_TAG_VALUE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+
+
+class SuppressionList(Protocol):
+    def suppressed(self, addresses: list[str]) -> set[str]: ...
 
 
 class Outbox:
     def __init__(self, store: OutboxStore, mailer: Mailer, clock: Clock, *,
-                 max_attempts: int, claim_seconds: int) -> None:
+                 max_attempts: int, claim_seconds: int,
+                 suppressions: SuppressionList | None = None) -> None:
         self.store = store
+        self.suppressions = suppressions
         self.mailer = mailer
         self.clock = clock
         self.max_attempts = max_attempts
         self.claim_seconds = claim_seconds
         self._failure_handlers: dict[str, FailureHandler] = {}
+        self._with_agency: set[str] = set()
 
-    def on_permanent_failure(self, ref_kind: str, handler: FailureHandler) -> None:
-        """``handler(ref_id, mail_kind)`` runs once when a mail about ``ref_kind`` is given up."""
+    def on_permanent_failure(self, ref_kind: str, handler: FailureHandler, *,
+                             with_agency: bool = False) -> None:
+        """``handler(ref_id, mail_kind)`` (plus ``agency_id=`` when ``with_agency``) runs when
+        a mail about ``ref_kind`` is given up, suppressed, or bounced permanently (SES
+        feedback). Handlers must be idempotent: a bounce may be reported twice."""
         self._failure_handlers[ref_kind] = handler
+        if with_agency:
+            self._with_agency.add(ref_kind)
+
+    def undeliverable(self, ref_kind: str, ref_id: str, mail_kind: str, *,
+                      agency_id: str | None = None) -> bool:
+        handler = self._failure_handlers.get(ref_kind)
+        if handler is None or not ref_id:
+            return False
+        if ref_kind in self._with_agency:
+            if not agency_id:
+                return False
+            handler(ref_id, mail_kind, agency_id=agency_id)
+        else:
+            handler(ref_id, mail_kind)
+        return True
+
+    @staticmethod
+    def _tagged(mail: OutboxMail) -> MailMessage:
+        """The message with the tags SES hands back in bounce notifications."""
+        tags = {k: v for k, v in mail.message.tags.items() if SES_TAG_VALUE.match(v)}
+        for name, value in (("kind", mail.kind), ("ref_kind", mail.ref_kind),
+                            ("ref_id", mail.ref_id)):
+            if value and SES_TAG_VALUE.match(value):
+                tags[name] = value
+        return replace(mail.message, tags=tags)
 
     def stage(self, tx: Transaction, mails: Iterable[OutboxMail]) -> list[OutboxMail]:
         now = self.clock.now()
@@ -229,8 +272,16 @@ class Outbox:
 
     def _attempt(self, mail: OutboxMail, report: DeliveryReport) -> None:
         now = self.clock.now()
+        if self.suppressions is not None and self.suppressions.suppressed(list(mail.message.to)):
+            # Never send to a suppressed address; record it as such (not silently dropped).
+            self.store.mark_failed(mail.mail_id, "suppressed", now, status="suppressed")
+            report.suppressed += 1
+            log.warning("mail suppressed", extra={"mail_id": mail.mail_id, "kind": mail.kind})
+            self.undeliverable(mail.ref_kind or "", mail.ref_id or "", mail.kind,
+                               agency_id=mail.message.tags.get("agency"))
+            return
         try:
-            provider_id = self.mailer.send(mail.message, sent_at=now)
+            provider_id = self.mailer.send(self._tagged(mail), sent_at=now)
         except MailError as exc:
             report.errors.append(exc.code)
             if exc.transient and mail.attempts < self.max_attempts:
@@ -243,9 +294,8 @@ class Outbox:
             self.store.mark_failed(mail.mail_id, exc.code, now)
             report.failed += 1
             log.error("mail given up", extra={"mail_id": mail.mail_id, "error": exc.code})
-            handler = self._failure_handlers.get(mail.ref_kind or "")
-            if handler is not None and mail.ref_id:
-                handler(mail.ref_id, mail.kind)
+            self.undeliverable(mail.ref_kind or "", mail.ref_id or "", mail.kind,
+                               agency_id=mail.message.tags.get("agency"))
             return
         if self.store.mark_sent(mail.mail_id, provider_id, now):
             report.sent += 1

@@ -24,6 +24,7 @@ already makes (plus the property) whether its inquiry resets that date.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -32,7 +33,14 @@ from typing import Any, Literal
 from chalicelib.clock import Clock, iso
 from chalicelib.privacy import rules
 from chalicelib.secrets_util import new_id
-from chalicelib.storage.dynamo import Condition, Item, Table, Transaction, Update
+from chalicelib.storage.dynamo import (
+    Condition,
+    ConditionFailed,
+    Item,
+    Table,
+    Transaction,
+    Update,
+)
 from chalicelib.validation import email_key
 
 ActivityType = Literal["appointment", "expose_sent", "revocation_confirmed", "inquiry", "note"]
@@ -40,7 +48,7 @@ LEAD_FIELDS = ("first_name", "last_name", "phone", "street", "zip", "city")
 PUBLIC_FIELDS = (
     "address_id", "salutation", "first_name", "last_name", "company", "email", "phone",
     "street", "zip", "city", "user_id", "gdpr_status", "store_until", "store_until_reason",
-    "store_until_manual", "created_at", "updated_at",
+    "store_until_manual", "email_undeliverable", "created_at", "updated_at",
 )
 ACTIVITY_FIELDS = ("activity_id", "type", "property_id", "note", "created_at", "source",
                    "tour_id", "registration_id")
@@ -113,6 +121,7 @@ class LeadContact:
 def public_address(item: Item) -> dict[str, Any]:
     public = {name: item.get(name) for name in PUBLIC_FIELDS}
     public["store_until_manual"] = bool(public["store_until_manual"])
+    public["email_undeliverable"] = bool(public["email_undeliverable"])
     public["gdpr_status"] = public["gdpr_status"] or "none"
     return public
 
@@ -147,6 +156,13 @@ class AddressBook:
         return LeadState(entry["address_id"],
                          property_active=bool(prop and prop.get("status") == "active"),
                          auto_until=entry.get("auto_until"), auto_status=entry.get("auto_status"))
+
+    def mark_email_undeliverable(self, agency_id: str, address_id: str) -> None:
+        """SES reported the address's email as permanently undeliverable (idempotent)."""
+        with contextlib.suppress(ConditionFailed):
+            self.table.update(*address_key(agency_id, address_id),
+                              Update(sets={"email_undeliverable": True}),
+                              Condition("attribute_exists({pk})"))
 
     def get(self, agency_id: str, address_id: str) -> Item | None:
         if not address_id:

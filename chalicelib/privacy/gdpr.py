@@ -26,5 +26,11 @@ class Gdpr:
         self.consent = ConsentService(book, agency_repo, links, outbox, clock,
                                       settings.public_base_url)
         self.worklists = Worklists(book, clock)
+        outbox.on_permanent_failure("address", self._mail_failed, with_agency=True)
         self.sweep = RetentionSweep(book.table, core, self.erasure, self.settings, agency_repo,
                                     outbox, clock, settings.public_base_url)
+
+    def _mail_failed(self, address_id: str, mail_kind: str, *, agency_id: str) -> None:
+        # Only the consent request goes to the address itself; notices go to the agency.
+        if mail_kind == "gdpr_consent_request":
+            self.book.mark_email_undeliverable(agency_id, address_id)

@@ -29,6 +29,7 @@ def agency_details(profile: dict[str, Any] | None, agency_id: str) -> dict[str, 
         "contact_name": str(profile.get("contact_name") or ""),
         "contact_email": str(profile.get("contact_email") or ""),
         "phone": str(profile.get("phone") or ""),
+        "agency_id": agency_id,
     }
 
 
@@ -101,10 +102,12 @@ def page_contact(agency: dict[str, str]) -> dict[str, str]:
 
 
 def _mail(template: str, subject: str, to: str, reply_to: Mailbox | None, kind: str,
-          **context: Any) -> MailMessage:
+          agency_id: str | None = None, **context: Any) -> MailMessage:
     text, html = render_pair(template, subject=subject, **context)
+    # The agency tag lets a bounce (SES feedback) find the address it is about.
+    tags = {"kind": kind, **({"agency": agency_id} if agency_id else {})}
     return MailMessage(to=[to], subject=subject, text=text, html=html, reply_to=reply_to,
-                       tags={"kind": kind})
+                       tags=tags)
 
 
 def consent_request_mail(address: dict[str, Any], agency: dict[str, str], *, consent_url: str,
@@ -114,7 +117,7 @@ def consent_request_mail(address: dict[str, Any], agency: dict[str, str], *, con
                 if agency["contact_email"] else None)
     return _mail(
         "gdpr_consent_request", f"Ihre bei {agency['name']} gespeicherten Daten",
-        address["email"], reply_to, "gdpr_consent_request",
+        address["email"], reply_to, "gdpr_consent_request", agency.get("agency_id"),
         person_name=person_name(address), agency=agency, rows=data_rows(address),
         consent_url=consent_url, deletion_url=deletion_url, correction_url=correction_url,
         valid_until=valid_until, button_consent=BUTTON_CONSENT, button_deletion=BUTTON_DELETION,

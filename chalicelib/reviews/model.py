@@ -37,6 +37,8 @@ TRANSITIONS: dict[tuple[str, str], str] = {
     (PUBLISHED, "reverification_unanswered"): IN_REVIEW,
     (PUBLISHED, "phone_check_failed"): IN_REVIEW,
     (IN_REVIEW, "phone_check_failed"): IN_REVIEW,
+    # The reviewer's address bounced (SES feedback): no contact, no publication.
+    (PUBLISHED, "contact_undeliverable"): IN_REVIEW,
 }
 EVENTS = tuple(sorted({event for _, event in TRANSITIONS}))
 
@@ -110,6 +112,7 @@ FINDING_CATEGORY = {
     "contact_data_in_text": "contact_data_in_text",
     "reverification_unanswered": "not_verified",
     "phone_check_failed": "not_verified",
+    "contact_undeliverable": "not_verified",
 }
 
 

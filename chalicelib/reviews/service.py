@@ -313,6 +313,31 @@ class ReviewService:
         links.register(PURPOSE_REVERIFY, _ReverifyAction(self))
         for kind in ANSWER_KINDS:
             links.register(PURPOSE_ANSWER[kind], _AnswerAction(self, kind))
+        outbox.on_permanent_failure("review", self._mail_failed)
+
+    def _mail_failed(self, review_id: str, mail_kind: str) -> None:
+        """A mail to the reviewer bounced or was given up: no contact, no publication. A
+        published review goes back to QA with a finding that says why; any other status
+        keeps its place and gets the flag (and the finding, for QA to see)."""
+        if mail_kind not in REVIEWER_MAIL_KINDS:
+            return
+        item = self.repo.get_review(review_id)
+        if item is None or item.get("contact_undeliverable") or item["status"] == DELETED:
+            return
+        now = self.clock.now()
+        finding = {"check": "contact_undeliverable",
+                   "detail": "Die E-Mail-Adresse der bewertenden Person ist nicht zustellbar "
+                             "(dauerhafter Bounce). Ohne Kontakt keine Veröffentlichung."}
+        sets: dict[str, Any] = {"contact_undeliverable": True,
+                                "findings": [*(item.get("findings") or []), finding]}
+        if item["status"] == PUBLISHED:
+            sets.update({"status": transition(PUBLISHED, "contact_undeliverable"),
+                         "status_at": iso(now), "due_by": self.due_by(now)})
+        tx = Transaction(self.repo.table.client)
+        after = self.repo.stage_review_change(
+            tx, item, sets, condition=Condition("{version} = {:v}", v=int(item["version"])))
+        self._stage_public_change(tx, item, after)
+        self._execute(tx)
 
     # -- small helpers ------------------------------------------------------------------
 
@@ -1016,6 +1041,11 @@ class ReviewService:
 def _review_details(ctx: dict[str, Any]) -> list[tuple[str, str]]:
     return [("Makler", ctx.get("agency_name") or ""), ("Bewertung", mails.stars(ctx["rating"])),
             ("Titel", ctx.get("title") or "")]
+
+
+REVIEWER_MAIL_KINDS = frozenset({
+    "review_confirm", "review_published", "review_rejected", "review_reverify",
+    "review_answer_request", "review_report_outcome_reviewer"})
 
 
 class _ConfirmAction:

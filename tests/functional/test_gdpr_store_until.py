@@ -253,7 +253,11 @@ def test_a_tour_registration_for_an_active_property_resets_within_its_one_read(
     counter.reset()
     reply = http.post(f"/tours/{tour['tour_id']}/registrations", registration_payload())
     assert reply.status == 202
-    reads = [c for c in counter.calls if c["op"] in ("GetItem", "BatchGetItem", "Query")]
+    reads = [c for c in counter.calls if c["op"] in ("GetItem", "BatchGetItem", "Query")
+             # The outbox's suppression-list check before the send (issue 5) is not part
+             # of the registration's own reads.
+             and not str(c["params"].get("Key", {}).get("pk", {}).get("S", "")
+                         ).startswith("SUPPRESS#")]
     # The tour, then the email index and the property in one round trip (as before: the
     # tour and the email index).
     assert [c["op"] for c in reads] == ["GetItem", "BatchGetItem"]

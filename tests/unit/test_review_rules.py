@@ -47,6 +47,7 @@ EXPECTED = {
     ("published", "reverification_unanswered"): "in_review",
     ("published", "phone_check_failed"): "in_review",
     ("in_review", "phone_check_failed"): "in_review",
+    ("published", "contact_undeliverable"): "in_review",
 }
 
 

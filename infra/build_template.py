@@ -1,0 +1,141 @@
+"""Builds the template that ``chalice package --merge-template`` merges into Chalice's SAM
+output: the tables from ``infra/tables.json`` (their one definition) plus everything else
+from ``infra/resources.json``, with the per-stage settings applied.
+
+``python -m infra.build_template --stage dev --out build/dev/merge.json``
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+INFRA = Path(__file__).resolve().parent
+STAGES = ("dev", "prod")
+# Chalice's logical ids of the functions that are invoked asynchronously (schedules, SNS).
+ASYNC_FUNCTIONS = ("MailRetry", "ReviewSweep", "RetentionSweep", "SesFeedback")
+ALL_FUNCTIONS = ("APIHandler", "Ops", *ASYNC_FUNCTIONS)
+NIGHTLY_JOBS = ("review-sweep", "retention-sweep")
+
+
+def stack_name(stage: str) -> str:
+    """Table names are ``<stack>-<table>``: the stage's FREIGABE_TABLE_PREFIX and the
+    IAM policies name the same stack."""
+    return f"freigabe-{stage}"
+
+
+def _load(name: str) -> dict[str, Any]:
+    return json.loads((INFRA / name).read_text(encoding="utf-8"))
+
+
+def build(stage: str) -> dict[str, Any]:
+    if stage not in STAGES:
+        raise ValueError(f"unknown stage {stage!r}")
+    prod = stage == "prod"
+    tables = _load("tables.json")
+    extra = _load("resources.json")
+    template: dict[str, Any] = {
+        "AWSTemplateFormatVersion": "2010-09-09",
+        "Description": f"freigabe ({stage}): API, jobs, tables, mail feedback, alarms",
+        "Parameters": copy.deepcopy(extra.get("Parameters", {})),
+        "Conditions": copy.deepcopy(extra.get("Conditions", {})),
+        "Resources": {},
+        "Outputs": copy.deepcopy(extra.get("Outputs", {})),
+    }
+    resources = template["Resources"]
+    for logical_id, table in tables["Resources"].items():
+        table = copy.deepcopy(table)
+        table.pop("Metadata", None)
+        props = table["Properties"]
+        props["BillingMode"] = "PAY_PER_REQUEST"
+        props["PointInTimeRecoverySpecification"] = {"PointInTimeRecoveryEnabled": True}
+        props["DeletionProtectionEnabled"] = prod
+        props["SSESpecification"] = {"SSEEnabled": True}
+        policy = "Retain" if prod else "Delete"
+        table["DeletionPolicy"] = policy
+        table["UpdateReplacePolicy"] = policy
+        resources[logical_id] = table
+    resources.update(copy.deepcopy(extra["Resources"]))
+
+    # Chalice's functions: their log groups, async retry settings, error alarms, and the
+    # SNS subscription pointed at the stack's own feedback topic.
+    for fn in ALL_FUNCTIONS:
+        resources[f"{fn}LogGroup"] = {
+            "Type": "AWS::Logs::LogGroup",
+            "DeletionPolicy": "Delete", "UpdateReplacePolicy": "Delete",
+            "Properties": {"LogGroupName": {"Fn::Sub": f"/aws/lambda/${{{fn}}}"},
+                           "RetentionInDays": 30},
+        }
+        resources[f"{fn}ErrorsAlarm"] = {
+            "Type": "AWS::CloudWatch::Alarm",
+            "Properties": {
+                "AlarmDescription": f"{fn}: a function invocation failed (docs/operations.md)",
+                "Namespace": "AWS/Lambda", "MetricName": "Errors",
+                "Dimensions": [{"Name": "FunctionName", "Value": {"Ref": fn}}],
+                "Statistic": "Sum", "Period": 300, "EvaluationPeriods": 1,
+                "Threshold": 1, "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+                "TreatMissingData": "notBreaching",
+                "AlarmActions": [{"Ref": "AlarmTopic"}], "OKActions": [{"Ref": "AlarmTopic"}],
+            },
+        }
+        # Names that follow from the stack: tables, configuration set, hash key parameter.
+        resources[fn] = {"Properties": {"Environment": {"Variables": {
+            "FREIGABE_TABLE_PREFIX": {"Ref": "AWS::StackName"},
+            "FREIGABE_SES_CONFIGURATION_SET": {"Ref": "SesConfigurationSet"},
+            "FREIGABE_HASH_KEY_PARAMETER": {"Fn::Sub": "/${AWS::StackName}/hash-key"},
+        }}}}
+    for fn in ASYNC_FUNCTIONS:
+        resources[f"{fn}InvokeConfig"] = {
+            "Type": "AWS::Lambda::EventInvokeConfig",
+            "Properties": {
+                "FunctionName": {"Ref": fn}, "Qualifier": "$LATEST",
+                # The mail job runs every 5 minutes anyway; a failed event is not retried.
+                "MaximumRetryAttempts": 0 if fn == "MailRetry" else 2,
+                "MaximumEventAgeInSeconds": 3600,
+                "DestinationConfig": {"OnFailure": {"Destination": {
+                    "Fn::GetAtt": ["EventDeadLetterQueue", "Arn"]}}},
+            },
+        }
+    for job in NIGHTLY_JOBS:
+        name = "".join(p.title() for p in job.split("-"))
+        resources[f"{name}NotSucceededAlarm"] = {
+            "Type": "AWS::CloudWatch::Alarm",
+            "Properties": {
+                "AlarmDescription": f"Nightly job {job} did not finish successfully in the "
+                                    "last 24 hours (docs/operations.md)",
+                "Namespace": "freigabe", "MetricName": "JobSucceeded",
+                "Dimensions": [{"Name": "service", "Value": "freigabe-api"},
+                               {"Name": "job", "Value": job}],
+                "Statistic": "Sum", "Period": 86400, "EvaluationPeriods": 1,
+                "Threshold": 1, "ComparisonOperator": "LessThanThreshold",
+                "TreatMissingData": "breaching",
+                "AlarmActions": [{"Ref": "AlarmTopic"}], "OKActions": [{"Ref": "AlarmTopic"}],
+            },
+        }
+    # Chalice writes the subscription's topic as {"Fn::Sub": "arn:…:<name in app.py>"}; the
+    # deep merge replaces that string with the stack's own topic. DependsOn orders the
+    # subscription (which needs the function) after the topic.
+    resources["SesFeedback"]["DependsOn"] = ["SesFeedbackTopic"]
+    topic = {"Fn::Sub": "arn:${AWS::Partition}:sns:${AWS::Region}:${AWS::AccountId}:"
+                        "${AWS::StackName}-ses-feedback"}
+    resources["SesFeedback"]["Properties"]["Events"] = {
+        "SesFeedbackSnsSubscription": {"Properties": {"Topic": topic}}}
+    return template
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--stage", required=True, choices=STAGES)
+    parser.add_argument("--out", required=True)
+    args = parser.parse_args(argv)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(build(args.stage), indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,79 @@
+"""The least-privilege IAM policies of every function, per stage, written to
+``.chalice/policy-<stage>-<function>.json`` (``.chalice/config.json`` names them per
+function). Resources are ``Fn::Sub`` strings: ``chalice package`` copies the policy into
+the template verbatim, so CloudFormation fills in the account, region and stack name.
+
+``python -m infra.policies`` rewrites the files; tests/deploy/test_policies.py checks they
+are current and that every AWS call the functional suite makes is allowed.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+CHALICE = Path(__file__).resolve().parent.parent / ".chalice"
+STAGES = {"dev": "dev.freigabe.example", "prod": "freigabe.example"}  # stage: mail domain
+TABLES = ("core", "tours", "addresses", "reviews")
+TABLE_ACTIONS = ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query",
+                 "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
+                 "dynamodb:ConditionCheckItem"]
+# function: (sends mail, invoked asynchronously). Every function may touch every table:
+# the mail-failure handlers (registration, review, address flags) run in whichever
+# function gives a mail up or receives the bounce.
+FUNCTIONS = {
+    "api_handler": (True, False),
+    "mail_retry": (True, True),
+    "review_sweep": (True, True),
+    "retention_sweep": (True, True),
+    "ses_feedback": (False, True),
+    "ops": (True, False),  # runs jobs on request (docs/operations.md)
+}
+ARN = "arn:${AWS::Partition}:%s:${AWS::Region}:${AWS::AccountId}:%s"
+
+
+def policy(stage: str, function: str) -> dict[str, Any]:
+    sends, is_async = FUNCTIONS[function]
+    statements: list[dict[str, Any]] = [
+        {"Sid": "Logs", "Effect": "Allow",
+         # The log groups are in the template (30-day retention); the function only writes.
+         "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+         "Resource": {"Fn::Sub": ARN % ("logs", "log-group:/aws/lambda/${AWS::StackName}-*:*")}},
+        {"Sid": "Tables", "Effect": "Allow", "Action": TABLE_ACTIONS,
+         "Resource": [{"Fn::Sub": ARN % ("dynamodb", f"table/${{AWS::StackName}}-{t}{suffix}")}
+                      for t in TABLES for suffix in ("", "/index/*")]},
+        {"Sid": "HashKey", "Effect": "Allow", "Action": "ssm:GetParameter",
+         # SecureString under the AWS-managed key aws/ssm: no kms statement needed.
+         "Resource": {"Fn::Sub": ARN % ("ssm", "parameter/${AWS::StackName}/hash-key")}},
+    ]
+    if sends:
+        statements.append({
+            "Sid": "Mail", "Effect": "Allow", "Action": "ses:SendEmail",
+            "Resource": [{"Fn::Sub": ARN % ("ses", f"identity/{STAGES[stage]}")},
+                         {"Fn::Sub": ARN % ("ses", "configuration-set/${AWS::StackName}")}],
+        })
+    if is_async:
+        statements.append({
+            "Sid": "OnFailureDestination", "Effect": "Allow", "Action": "sqs:SendMessage",
+            "Resource": {"Fn::Sub": ARN % ("sqs", "${AWS::StackName}-failed-events")}})
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+def file_name(stage: str, function: str) -> str:
+    return f"policy-{stage}-{function.replace('_', '-')}.json"
+
+
+def render(stage: str, function: str) -> str:
+    return json.dumps(policy(stage, function), indent=2) + "\n"
+
+
+def main() -> int:
+    for stage in STAGES:
+        for function in FUNCTIONS:
+            (CHALICE / file_name(stage, function)).write_text(render(stage, function))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

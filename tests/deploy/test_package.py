@@ -1,0 +1,100 @@
+"""``make package`` builds the deployable template offline and cfn-lint passes on it
+(the same commands as ``make package STAGE=…``, into a temporary directory)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from devstack.tables import table_definitions
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+FUNCTIONS = ("APIHandler", "Ops", "MailRetry", "ReviewSweep", "RetentionSweep", "SesFeedback")
+ASYNC = ("MailRetry", "ReviewSweep", "RetentionSweep", "SesFeedback")
+
+
+def _package(stage: str, out: Path) -> dict[str, Any]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "FREIGABE_"))}
+    # No credentials at all: packaging must work offline (PyPI only).
+    env.update({"AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": "",
+                "AWS_CONFIG_FILE": "/dev/null", "AWS_SHARED_CREDENTIALS_FILE": "/dev/null"})
+    make = shutil.which("make") or "make"
+    result = subprocess.run([make, "-s", "package", f"STAGE={stage}", f"BUILD={out}"],
+                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr  # includes cfn-lint output
+    assert (out / "package" / "deployment.zip").stat().st_size > 1_000_000
+    return json.loads((out / "package" / "sam.json").read_text())
+
+
+@pytest.fixture(scope="module", params=["dev", "prod"])
+def template(request: Any, tmp_path_factory: Any) -> tuple[str, dict[str, Any]]:
+    stage = request.param
+    return stage, _package(stage, tmp_path_factory.mktemp(stage))
+
+
+def _of_type(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
+    return {k: v for k, v in template["Resources"].items() if v["Type"] == kind}
+
+
+def test_every_table_as_defined_once(template: tuple[str, dict[str, Any]]) -> None:
+    stage, t = template
+    tables = _of_type(t, "AWS::DynamoDB::Table")
+    by_name = {v["Properties"]["TableName"]["Fn::Sub"].split("-", 1)[1]: v["Properties"]
+               for v in tables.values()}
+    definitions = table_definitions()
+    assert set(by_name) == set(definitions)
+    for name, props in by_name.items():
+        source = definitions[name]
+        for key in ("KeySchema", "AttributeDefinitions", "GlobalSecondaryIndexes",
+                    "TimeToLiveSpecification"):
+            assert props.get(key) == source.get(key), (name, key)
+        assert props["BillingMode"] == "PAY_PER_REQUEST"
+        assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+        assert props["DeletionProtectionEnabled"] is (stage == "prod")
+
+
+def test_functions_logs_retries_alarms(template: tuple[str, dict[str, Any]]) -> None:
+    _, t = template
+    r = t["Resources"]
+    groups = {v["Properties"]["LogGroupName"]["Fn::Sub"]: v["Properties"]["RetentionInDays"]
+              for v in _of_type(t, "AWS::Logs::LogGroup").values()}
+    assert groups == {f"/aws/lambda/${{{fn}}}": 30 for fn in FUNCTIONS}
+    configs = {v["Properties"]["FunctionName"]["Ref"]: v["Properties"]
+               for v in _of_type(t, "AWS::Lambda::EventInvokeConfig").values()}
+    assert set(configs) == set(ASYNC)
+    for props in configs.values():
+        assert "MaximumRetryAttempts" in props
+        assert props["DestinationConfig"]["OnFailure"]["Destination"] == {
+            "Fn::GetAtt": ["EventDeadLetterQueue", "Arn"]}
+    for fn in FUNCTIONS:
+        env = r[fn]["Properties"]["Environment"]["Variables"]
+        assert env["FREIGABE_TABLE_PREFIX"] == {"Ref": "AWS::StackName"}
+        assert env["FREIGABE_HASH_KEY_PARAMETER"] == {"Fn::Sub": "/${AWS::StackName}/hash-key"}
+        assert "FREIGABE_HASH_KEY" not in env
+        assert r[fn]["Properties"]["Role"]["Fn::GetAtt"][0] in r
+    alarms = {(v["Properties"]["Namespace"], v["Properties"]["MetricName"])
+              for v in _of_type(t, "AWS::CloudWatch::Alarm").values()}
+    assert {("AWS/ApiGateway", "5XXError"), ("AWS/Lambda", "Errors"),
+            ("AWS/SQS", "ApproximateNumberOfMessagesVisible"),
+            ("AWS/SES", "Reputation.BounceRate"), ("AWS/SES", "Reputation.ComplaintRate"),
+            ("freigabe", "JobSucceeded")} <= alarms
+    for alarm in _of_type(t, "AWS::CloudWatch::Alarm").values():
+        assert alarm["Properties"]["AlarmActions"] == [{"Ref": "AlarmTopic"}]
+
+
+def test_ses_feedback_wiring(template: tuple[str, dict[str, Any]]) -> None:
+    _, t = template
+    r = t["Resources"]
+    destination = r["SesFeedbackDestination"]["Properties"]["EventDestination"]
+    assert sorted(destination["MatchingEventTypes"]) == ["bounce", "complaint"]
+    assert destination["SnsDestination"]["TopicARN"] == {"Ref": "SesFeedbackTopic"}
+    topic = r["SesFeedback"]["Properties"]["Events"]["SesFeedbackSnsSubscription"]
+    assert topic["Properties"]["Topic"]["Fn::Sub"].endswith(":${AWS::StackName}-ses-feedback")
+    assert r["SesFeedbackTopic"]["Properties"]["TopicName"] == {
+        "Fn::Sub": "${AWS::StackName}-ses-feedback"}
