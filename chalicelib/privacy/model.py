@@ -170,11 +170,3 @@ class AddressIds(BaseModel):
     @classmethod
     def _unique(cls, value: list[str]) -> list[str]:
         return list(dict.fromkeys(value))
-
-
-def page_limit(raw: str | None, default: int = 50, maximum: int = 100) -> int:
-    if raw is None:
-        return default
-    if not raw.isdigit() or not 1 <= int(raw) <= maximum:
-        raise ValidationFailed({"limit": f"Eine ganze Zahl von 1 bis {maximum}."})
-    return int(raw)

@@ -107,7 +107,6 @@ VERIFICATION_NOTICE = (
     "geprüft und gleichermaßen veröffentlicht."
 )
 
-_LIMIT = re.compile(r"^[0-9]{1,3}$")
 _TIME_POSITION = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z#[a-z2-7]{26}$")
 _QUEUE_POSITION = re.compile(r"^[0-9A-Za-z:.\-]{1,40}(#[0-9A-Za-z:.\-]{1,40}){1,2}$")
 
@@ -205,14 +204,6 @@ def sample_slots(day: date, share: float) -> list[str]:
     start = day.toordinal() * per_run
     slots = [f"{(start + i) % SAMPLE_SLOTS:02d}" for i in range(per_run)]
     return [PRIORITY_SLOT, *dict.fromkeys(slots)]
-
-
-def parse_limit(value: str | None, default: int = 20, maximum: int = 100) -> int:
-    if value is None or value == "":
-        return default
-    if not _LIMIT.fullmatch(value) or not 1 <= int(value) <= maximum:
-        raise ValidationFailed({"limit": f"Eine ganze Zahl von 1 bis {maximum}."})
-    return int(value)
 
 
 def _position(value: str | None, shape: re.Pattern[str]) -> str | None:
@@ -510,7 +501,7 @@ class ReviewService:
     def public_reviews(self, agency_id: str, cursor_value: str | None,
                        limit_value: str | None) -> dict[str, Any]:
         self._agency(agency_id)
-        limit = parse_limit(limit_value)
+        limit = cursor.page_limit(limit_value, default=20)
         after = _position(cursor_value, _TIME_POSITION)
         items, last = self.repo.public_page(agency_id, limit, after)
         count, rating_sum = self.repo.summary(agency_id)
@@ -567,7 +558,7 @@ class ReviewService:
         if status not in STATUSES or status == DELETED:
             raise ValidationFailed({"status": "Erlaubt: " + ", ".join(
                 s for s in STATUSES if s != DELETED) + "."})
-        limit = parse_limit(limit_value, default=50, maximum=200)
+        limit = cursor.page_limit(limit_value, default=50, maximum=200)
         after = _position(cursor_value, _QUEUE_POSITION)
         items, last = self.repo.queue_page(f"QUEUE#{status}", limit, after)
         return {"reviews": [qa_view(i) for i in items if i["status"] == status],
@@ -679,7 +670,7 @@ class ReviewService:
 
     def agency_reviews(self, agency_id: str, cursor_value: str | None,
                        limit_value: str | None) -> dict[str, Any]:
-        limit = parse_limit(limit_value, default=50, maximum=200)
+        limit = cursor.page_limit(limit_value, default=50, maximum=200)
         after = _position(cursor_value, _TIME_POSITION)
         items, last = self.repo.agency_page(agency_id, limit, after)
         return {"reviews": [agency_view(i) for i in items
@@ -759,7 +750,7 @@ class ReviewService:
         status = status or "open"
         if status not in ("open", "resolved"):
             raise ValidationFailed({"status": "Erlaubt: open, resolved."})
-        limit = parse_limit(limit_value, default=50, maximum=100)
+        limit = cursor.page_limit(limit_value, default=50, maximum=100)
         after = _position(cursor_value, _QUEUE_POSITION)
         reports, last = self.repo.reports_page(status, limit, after)
         reviews = self.repo.get_reviews(r["review_id"] for r in reports)

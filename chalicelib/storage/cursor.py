@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 
 from chalicelib.errors import ValidationFailed
 
@@ -25,3 +26,16 @@ def decode(cursor: str | None, prefix: str) -> str | None:
     if not position.startswith(prefix) or len(position) > 300:
         raise ValidationFailed({"cursor": "Ungültiger Cursor."})
     return position
+
+
+_LIMIT = re.compile(r"[0-9]{1,4}")
+
+
+def page_limit(raw: str | None, default: int = 50, maximum: int = 100) -> int:
+    """``?limit=``: absent or empty → ``default``; otherwise ASCII digits from 1 to ``maximum``
+    (``str.isdigit`` would let "²" through to ``int()``)."""
+    if raw is None or raw == "":
+        return default
+    if not _LIMIT.fullmatch(raw) or not 1 <= int(raw) <= maximum:
+        raise ValidationFailed({"limit": f"Eine ganze Zahl von 1 bis {maximum}."})
+    return int(raw)

@@ -10,7 +10,7 @@ from chalice import Response
 
 from chalicelib.errors import ValidationFailed
 from chalicelib.privacy.addresses import public_address
-from chalicelib.privacy.model import page_limit
+from chalicelib.storage.cursor import page_limit
 from chalicelib.web.http import Api, RequestContext, html_response
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.errors import ValidationFailed
-from chalicelib.privacy.model import page_limit
+from chalicelib.storage.cursor import page_limit
 from chalicelib.validation import normalize_email
 from chalicelib.web.http import Api, RequestContext
 

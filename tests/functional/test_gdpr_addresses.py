@@ -195,3 +195,10 @@ def test_the_list_pages_with_a_cursor(http):
         cursor = f"&cursor={page['next_cursor']}"
     assert sorted(seen) == sorted(ids)
     assert http.get("/agency/addresses?limit=0", token=DEMO).status == 422
+
+
+def test_unicode_digit_limit_is_422_not_500(http):
+    for path in ("/agency/addresses?limit=%C2%B2", "/agency/gdpr/widgets/expired?limit=%C2%B2"):
+        reply = http.get(path, token=DEMO)
+        assert reply.status == 422, (path, reply.body)
+        assert reply.json["error"]["fields"] == {"limit": "Eine ganze Zahl von 1 bis 100."}

@@ -110,3 +110,19 @@ def test_forged_or_garbage_cursors_are_a_validation_error(value) -> None:
         cursor.decode(value, "REG#")
     assert caught.value.status == 422
     assert caught.value.fields == {"cursor": "Ungültiger Cursor."}
+
+
+def test_page_limit_accepts_ascii_digits_in_range_only():
+    import pytest
+
+    from chalicelib.errors import ValidationFailed
+    from chalicelib.storage.cursor import page_limit
+
+    assert page_limit(None, default=20) == 20
+    assert page_limit("", default=20) == 20
+    assert page_limit("1") == 1
+    assert page_limit("100") == 100
+    for raw in ("0", "101", "-1", "abc", "1.5", "²", "٣", " 5", "5 ", "00000001"):
+        with pytest.raises(ValidationFailed) as caught:
+            page_limit(raw)
+        assert caught.value.fields == {"limit": "Eine ganze Zahl von 1 bis 100."}
