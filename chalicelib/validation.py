@@ -56,6 +56,16 @@ def phone(value: str) -> str:
     return re.sub(r"\s+", " ", value)
 
 
+_POSTAL_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9 -]{2,9}")
+
+
+def postal_code(value: str) -> str:
+    """German and foreign postal codes: 3–10 letters, digits, spaces or dashes."""
+    if not _POSTAL_CODE.fullmatch(value):
+        raise ValueError("ist keine gültige Postleitzahl")
+    return value
+
+
 def email_key(email: str) -> str:
     """The identity of an address: case-insensitive as people expect."""
     return email.casefold()

@@ -19,9 +19,15 @@ from pydantic import (
 )
 
 from chalicelib.errors import ValidationFailed
-from chalicelib.validation import EmailStr, MultiLine, Phone, SingleLine, validate_model
+from chalicelib.validation import (
+    EmailStr,
+    MultiLine,
+    Phone,
+    SingleLine,
+    postal_code,
+    validate_model,
+)
 
-_ZIP = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 -]{2,9}$")
 _PROPERTY_ID = re.compile(r"^[A-Za-z0-9_.:\-]{1,100}$")
 MAX_IDS = 100
 
@@ -40,12 +46,6 @@ def _iso_date(value: str) -> str:
     if not 2000 <= parsed.year <= 2199:
         raise ValueError("muss zwischen 2000 und 2199 liegen")
     return parsed.isoformat()
-
-
-def _zip(value: str) -> str:
-    if not _ZIP.match(value):
-        raise ValueError("ist keine gültige Postleitzahl")
-    return value
 
 
 def _property_id(value: str) -> str:
@@ -70,7 +70,7 @@ def _text(max_length: int) -> Any:
 
 Name = _text(100)
 IsoDate = Annotated[str, AfterValidator(_iso_date)]
-Zip = Annotated[str, AfterValidator(_zip)]
+Zip = Annotated[str, AfterValidator(postal_code)]
 PropertyId = Annotated[str, AfterValidator(_property_id)]
 RecordId = Annotated[str, AfterValidator(_record_id)]
 Salutation = Literal["Herr", "Frau", "Divers", "Firma"]

@@ -29,6 +29,7 @@ from chalicelib.validation import (
     multi_line,
     normalize_email,
     phone,
+    postal_code,
     single_line,
 )
 
@@ -38,7 +39,6 @@ Mode = Literal["email", "manual", "off"]
 STATUSES = ("pending_email", "pending_approval", "unlocked", "denied")
 PENDING_FOR_MODE = {"email": "pending_email", "manual": "pending_approval"}
 
-_ZIP = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 -]{2,9}$")
 _VIEWPOINT = re.compile(r"^[A-Za-z0-9_.:\-]{1,100}$")
 
 
@@ -57,12 +57,6 @@ def _tour_url(value: str) -> str:
 def _viewpoint(value: str) -> str:
     if not _VIEWPOINT.match(value):
         raise ValueError("Standpunkt-IDs: 1–100 Zeichen aus Buchstaben, Ziffern, _ . : -")
-    return value
-
-
-def _zip(value: str) -> str:
-    if not _ZIP.match(value):
-        raise ValueError("ist keine gültige Postleitzahl")
     return value
 
 
@@ -121,7 +115,7 @@ _FIELD_TYPES: dict[str, Any] = {
     "phone": Annotated[str, Strict(), StringConstraints(max_length=40), AfterValidator(phone)],
     "street": Annotated[str, Strict(), StringConstraints(max_length=200),
                         AfterValidator(single_line)],
-    "zip": Annotated[str, Strict(), AfterValidator(single_line), AfterValidator(_zip)],
+    "zip": Annotated[str, Strict(), AfterValidator(single_line), AfterValidator(postal_code)],
     "city": Annotated[str, Strict(), StringConstraints(max_length=100),
                       AfterValidator(single_line)],
     "message": Annotated[str, Strict(), StringConstraints(max_length=2000),

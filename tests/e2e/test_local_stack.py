@@ -23,24 +23,11 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import Reply
+
 ROOT = Path(__file__).resolve().parents[2]
 READY_TIMEOUT = 30.0
 STOP_TIMEOUT = 10.0
-
-
-@dataclass
-class Answer:
-    status: int
-    headers: dict[str, str]
-    body: bytes
-
-    @property
-    def json(self) -> Any:
-        return json.loads(self.body)
-
-    @property
-    def text(self) -> str:
-        return self.body.decode("utf-8")
 
 
 class _NoRedirects(urllib.request.HTTPRedirectHandler):
@@ -56,7 +43,7 @@ class Stack:
         self.base = base
 
     def call(self, method: str, path: str, *, json_body: Any = None, form: str | None = None,
-             token: str | None = None, headers: dict[str, str] | None = None) -> Answer:
+             token: str | None = None, headers: dict[str, str] | None = None) -> Reply:
         sent = dict(headers or {})
         data = None
         if json_body is not None:
@@ -71,10 +58,10 @@ class Stack:
         request = urllib.request.Request(url, data=data, method=method, headers=sent)
         try:
             with _opener.open(request, timeout=20) as response:
-                return Answer(response.status, _lower(response.headers), response.read())
+                return Reply(response.status, _lower(response.headers), response.read())
         except urllib.error.HTTPError as error:
             with error:
-                return Answer(error.code, _lower(error.headers), error.read())
+                return Reply(error.code, _lower(error.headers), error.read())
 
 
 def _lower(headers: Any) -> dict[str, str]:
