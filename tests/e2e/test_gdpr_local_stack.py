@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.e2e.test_local_stack import Running, local_stack
+from tests.live_stack import Running, local_stack
 
 AUTH = "demo-agency-token"
 

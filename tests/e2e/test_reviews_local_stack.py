@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.test_local_stack import Running, Stack, local_stack
+from tests.live_stack import Running, Stack, local_stack
 
 QA = "demo-qa-token"
 AGENCY = "demo-agency-token"
