@@ -10,7 +10,7 @@ REGION ?= eu-central-1
 STACK ?= freigabe-$(STAGE)
 BUILD := build/$(STAGE)
 
-.PHONY: install run test lint clean package lint-template deploy
+.PHONY: install run test lint clean package lint-template deploy browser-deps screenshots fuzz bench
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PY) -m venv $(VENV)
@@ -25,9 +25,32 @@ run: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
-test: $(STAMP)
+# The browser tests drive Debian's Chromium (Playwright's own browser download cannot run here).
+CHROMIUM := /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+browser-deps:
+	@test -x $(CHROMIUM) || ($(SUDO) apt-get update -q && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium)
+
+test: $(STAMP) browser-deps
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q -n auto --dist loadfile
+
+# The long fuzzing run: schemathesis with 200 examples per operation and mode against the
+# local stack, and 2000 examples per hypothesis property (make test runs a few).
+fuzz: $(STAMP)
+	FREIGABE_FUZZ_EXAMPLES=200 FREIGABE_PROPERTY_EXAMPLES=2000 \
+		$(BIN)/python -m pytest -q -s tests/fuzz tests/properties
+
+# README screenshots: the browser tests write them into docs/screenshots instead of build/.
+screenshots: $(STAMP) browser-deps
+	FREIGABE_SCREENSHOTS=docs/screenshots $(BIN)/python -m pytest -q tests/browser
+
+# Not part of `make test` (≈ 15 min): AWS calls per request and per sweep, cold start,
+# zip size, handler overhead, the local stack under load. Writes bench/results.json.
+bench: $(STAMP)
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 # Offline: no AWS credentials, only PyPI (chalice downloads the Lambda dependencies).
 package: $(STAMP)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 from chalice import Chalice, Cron, Rate
@@ -21,6 +22,7 @@ from chalicelib.web import (
     page_routes,
     review_routes,
     tour_routes,
+    ui_routes,
 )
 from chalicelib.web.http import Api
 
@@ -45,39 +47,55 @@ def access_log(event: Any, get_response: Any) -> Any:
     return response
 
 
+@app.middleware("all")
+def publish_metrics(event: Any, get_response: Any) -> Any:
+    """Every function (API, jobs, SES feedback, ops) writes the invocation's metrics once,
+    at its end, also when the handler failed (chalicelib/metrics.py)."""
+    try:
+        return get_response(event)
+    finally:
+        from chalicelib.wiring import current
+
+        container = current()
+        if container is not None:
+            container.metrics.flush()
+
+
 # -- scheduled jobs ---------------------------------------------------------------------
 
-@app.schedule(Rate(5, unit=Rate.MINUTES), name="mail_retry")
-def mail_retry(event: Any) -> dict[str, Any]:
+def _job(name: str, event: Any, work: Callable[[Any], dict[str, Any]],
+         finished: Callable[[dict[str, Any]], bool] = lambda summary: True) -> dict[str, Any]:
+    """Runs a job's work and records its duration; ``JobSucceeded`` (the nightly-job
+    alarms fire when a day passes without it) once ``finished`` says the run is complete
+    and it had no errors. A run for a past date (ops ``run_job`` with ``date``) does not
+    stand in for today's run."""
+    from chalicelib.metrics import JOB_DURATION, JOB_SUCCEEDED
     from chalicelib.wiring import get_container
 
     configure_logging()
-    report = get_container().outbox.retry_due()
-    summary = {"job": "mail-retry", **report.as_dict()}
-    log.info("job finished", extra=summary)
+    container = get_container()
+    started = time.perf_counter()
+    summary = {"job": name, **work(container)}
+    for_date = (getattr(event, "detail", None) or {}).get("for_date")
+    if for_date:
+        summary["for_date"] = for_date
+    container.metrics.duration(JOB_DURATION, (time.perf_counter() - started) * 1000, job=name)
+    if finished(summary) and not summary.get("errors") and not for_date:
+        container.metrics.count(JOB_SUCCEEDED, job=name)
+    log.info("job finished", extra={k: v for k, v in summary.items() if k != "checkpoint"})
     return summary
+
+
+@app.schedule(Rate(5, unit=Rate.MINUTES), name="mail_retry")
+def mail_retry(event: Any) -> dict[str, Any]:
+    return _job("mail-retry", event, lambda c: c.outbox.retry_due().as_dict())
 
 
 @app.schedule(Cron(30, 2, "*", "*", "?", "*"), name="review_sweep")
 def review_sweep(event: Any) -> dict[str, Any]:
     """Nightly: purge unconfirmed reviews, expire unanswered re-verifications and
     statement/proof requests, sample published reviews for re-verification."""
-    from chalicelib.wiring import get_container
-
-    configure_logging()
-    report = get_container().reviews.sweep()
-    summary = {"job": "review-sweep", **report.as_dict()}
-    log.info("job finished", extra=summary)
-    _job_succeeded("review-sweep", summary)
-    return summary
-
-
-def _job_succeeded(job: str, summary: dict[str, Any]) -> None:
-    """The nightly-job alarm fires when a day passes without this metric (EMF)."""
-    from chalicelib.metrics import emit
-
-    if not summary.get("errors"):
-        emit("JobSucceeded", 1, job=job)
+    return _job("review-sweep", event, lambda c: c.reviews.sweep().as_dict())
 
 
 JOBS = {"mail-retry": mail_retry, "review-sweep": review_sweep}
@@ -88,9 +106,6 @@ JOBS = {"mail-retry": mail_retry, "review-sweep": review_sweep}
 # from its checkpoint, and once the day is done the rest answer at once.
 @app.schedule(Cron("0/15", "1-4", "*", "*", "?", "*"), name="retention_sweep")
 def retention_sweep(event: Any) -> dict[str, Any]:
-    from chalicelib.wiring import get_container
-
-    configure_logging()
     context = getattr(event, "context", None)
     # Stop with a checkpoint while there is time left: a minute of a 15-minute run, a
     # tenth of a shorter one.
@@ -100,11 +115,9 @@ def retention_sweep(event: Any) -> dict[str, Any]:
     def should_stop() -> bool:
         return context is not None and context.get_remaining_time_in_millis() < margin
 
-    summary = {"job": "retention-sweep", **get_container().gdpr.sweep.run(should_stop=should_stop)}
-    log.info("job finished", extra={k: v for k, v in summary.items() if k != "checkpoint"})
-    if summary.get("checkpoint") is None:  # the day is done (now or by an earlier run)
-        _job_succeeded("retention-sweep", summary)
-    return summary
+    # Succeeded once the day is done (now or by an earlier run): no checkpoint left.
+    return _job("retention-sweep", event, lambda c: c.gdpr.sweep.run(should_stop=should_stop),
+                finished=lambda summary: summary.get("checkpoint") is None)
 
 
 JOBS["retention-sweep"] = retention_sweep
@@ -129,14 +142,27 @@ def ops(event: dict[str, Any], context: Any) -> dict[str, Any]:
     from chalicelib.wiring import get_container
 
     configure_logging()
-    if event.get("action") == "run_job":
-        # The very handler EventBridge invokes, now (docs/operations.md).
-        job = str(event.get("job", ""))
-        if job not in JOBS:
-            return {"ok": False, "error": {"code": "unknown_job",
-                                           "message": "job: " + " | ".join(sorted(JOBS))}}
-        return {"ok": True, "summary": JOBS[job](_scheduled_event(job, "ops"), context)}
-    return handle(event, get_container())
+    return handle(event, get_container(), lambda job, day: _ops_job(job, day, context))
+
+
+def _ops_job(job: str, day: Any, context: Any) -> dict[str, Any]:
+    """The very handler EventBridge invokes, now or (``day``) with the clock on that date."""
+    from chalicelib import wiring
+    from chalicelib.errors import AppError
+    from chalicelib.ops import backfill_clock
+
+    if job not in JOBS:
+        raise AppError("job: " + " | ".join(sorted(JOBS)), code="unknown_job")
+    event = _scheduled_event(job, "ops")
+    if day is None:
+        return JOBS[job](event, context)
+    event["detail"] = {"for_date": day.isoformat()}
+    container = wiring.get_container()
+    wiring.install(container.at(backfill_clock(day)))
+    try:
+        return JOBS[job](event, context)
+    finally:
+        wiring.install(container)
 
 
 # -- SES feedback (bounces and complaints through the configuration set's SNS topic) -------
@@ -159,4 +185,5 @@ page_routes.register(api)
 address_routes.register(api)
 gdpr_routes.register(api)
 review_routes.register(api)
+ui_routes.register(api)
 dev_routes.register(api, run_job)

@@ -1,66 +1,275 @@
-"""Operator entry point: create agencies, issue and revoke tokens.
+"""Operator entry point: agencies and tokens, jobs, one person's data, the suppression list.
 
-The same service answers a Lambda test event from the AWS console (``handle``) and this
-CLI: ``python -m chalicelib.ops create-agency --name "Muster Immobilien" --email k@m.de``.
+The same service answers a Lambda test event from the AWS console (``handle``, wired in
+``app.py``) and this CLI: ``python -m chalicelib.ops create-agency --name "…" --email k@m.de``.
+Every event is validated (pydantic); a bad event gets ``{"ok": false, "error": {...}}`` with
+German field messages, never a traceback, and nothing of the event is logged but its action.
+docs/operations.md lists each event with an example.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
+import logging
 import sys
-from typing import Any
+from collections.abc import Callable
+from typing import Annotated, Any, Literal
 
-from chalicelib.errors import AppError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+
+from chalicelib.errors import AppError, Conflict, NotFound, ValidationFailed
+from chalicelib.validation import EmailStr, SingleLine, fields_from
+
+log = logging.getLogger("freigabe.ops")
+
+# A run for a given date starts at this Berlin time of that day: inside the nightly window
+# of the jobs (01:00–04:45 UTC), so the job sees that date as "today".
+BACKFILL_TIME = dt.time(3, 0)
+# A repeated event (same idempotency key) within this window answers from its first run.
+IDEMPOTENCY_WINDOW = dt.timedelta(hours=24)
+
+JobRunner = Callable[[str, "dt.date | None"], dict[str, Any]]
 
 
-def handle(event: dict[str, Any], container: Any) -> dict[str, Any]:
-    """``{"action": "create_agency", "agency": {...}}`` ·
-    ``{"action": "issue_token", "kind": "agency"|"qa", "agency_id": "...", "label": "..."}`` ·
-    ``{"action": "revoke_token", "token_id": "..."}``"""
-    action = event.get("action")
+class _Event(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    # Optional: events with the same key are one request. Without it, the event's content
+    # is the key (a second, deliberate identical request needs a new key).
+    idempotency_key: str | None = Field(default=None, min_length=1, max_length=200)
+
+
+class CreateAgency(_Event):
+    action: Literal["create_agency"]
+    agency: dict[str, Any]
+
+
+class IssueToken(_Event):
+    action: Literal["issue_token"]
+    kind: Literal["agency", "qa"] = "agency"
+    agency_id: str | None = Field(default=None, max_length=63)
+    label: SingleLine = Field(default="", max_length=200)
+
+
+class RevokeToken(_Event):
+    action: Literal["revoke_token"]
+    token_id: str = Field(min_length=1, max_length=64)
+
+
+class RunJob(_Event):
+    action: Literal["run_job"]
+    job: str = Field(min_length=1, max_length=40)
+    date: dt.date | None = None
+
+
+class Person(_Event):
+    action: Literal["export_person", "erase_person"]
+    agency_id: str = Field(min_length=1, max_length=63)
+    email: EmailStr
+    reason: SingleLine = Field(default="art17_request", max_length=200)
+
+
+class LiftSuppression(_Event):
+    action: Literal["lift_suppression"]
+    email: EmailStr
+
+
+OpsEvent = Annotated[CreateAgency | IssueToken | RevokeToken | RunJob | Person | LiftSuppression,
+                     Field(discriminator="action")]
+ACTIONS = ("create_agency", "issue_token", "revoke_token", "run_job", "export_person",
+           "erase_person", "lift_suppression")
+# Actions whose repetition would repeat an effect: guarded by an idempotency record.
+# (revoke_token is idempotent by itself: the second answers not_found; run_job's jobs are
+# idempotent by design; export_person changes nothing.)
+GUARDED = ("create_agency", "issue_token", "erase_person", "lift_suppression")
+_ADAPTER: TypeAdapter[Any] = TypeAdapter(OpsEvent)
+
+
+def parse(event: Any) -> Any:
+    if not isinstance(event, dict) or event.get("action") not in ACTIONS:
+        raise AppError("action: " + " | ".join(ACTIONS), code="unknown_action")
     try:
-        if action == "create_agency":
-            return {"ok": True, "agency": container.agencies.create_agency(event.get("agency"))}
-        if action == "issue_token":
-            issued = container.agencies.issue_token(
-                event.get("kind", "agency"), event.get("agency_id"),
-                label=str(event.get("label", "")))
-            return {"ok": True, "token_id": issued.token_id, "token": issued.token,
-                    "kind": issued.kind, "agency_id": issued.agency_id,
-                    "note": "Der Token wird nur jetzt angezeigt; gespeichert ist nur sein Hash."}
-        if action == "revoke_token":
-            container.agencies.revoke_token(str(event.get("token_id", "")))
-            return {"ok": True, "revoked": event.get("token_id")}
-        if action in ("export_person", "erase_person"):
-            return _person(action, event, container)
+        return _ADAPTER.validate_python(event)
+    except ValidationError as exc:
+        # Field messages only: pydantic's own text would echo the input (an address).
+        raise ValidationFailed({k.split(".", 1)[-1]: v for k, v in fields_from(exc).items()}
+                               ) from exc
+
+
+def handle(event: Any, container: Any, run_job: JobRunner | None = None) -> dict[str, Any]:
+    """Runs one operator event; answers ``{"ok": true, ...}`` or ``{"ok": false, "error"}``."""
+    action = event.get("action") if isinstance(event, dict) else None
+    action = action if action in ACTIONS else "unknown"  # logged: never the operator's text
+    try:
+        parsed = parse(event)
+        if parsed.action in GUARDED:
+            result = Idempotency(container).run(event, parsed.idempotency_key,
+                                                lambda: _perform(parsed, container, run_job))
+        else:
+            result = _perform(parsed, container, run_job)
     except AppError as error:
+        log.info("ops event refused", extra={"action": action, "code": error.code})
         return {"ok": False, "error": {"code": error.code, "message": error.message,
                                        "fields": error.fields}}
-    return {"ok": False, "error": {
-        "code": "unknown_action",
-        "message": "action: create_agency | issue_token | revoke_token | export_person | "
-                   "erase_person | run_job"}}
-
-
-def _person(action: str, event: dict[str, Any], container: Any) -> dict[str, Any]:
-    """Art. 15/20 export and Art. 17 erasure of one person (by email) in one agency's
-    address book, through the same services as the agency API."""
-    from chalicelib.errors import NotFound
-
-    agency_id, email = str(event.get("agency_id") or ""), str(event.get("email") or "")
-    address_id = container.addresses.find_id_by_email(agency_id, email) if email else None
-    if not agency_id or address_id is None:
-        raise NotFound("Keine Adresse mit dieser E-Mail bei dieser Agentur.")
-    if action == "export_person":
-        # address, GDPR state, activities (newest first) and the consent evidence.
-        return {"ok": True, "agency_id": agency_id,
-                **container.addresses.preview(agency_id, address_id),
-                **container.gdpr.addresses.consent_records(agency_id, address_id)}
-    result = container.gdpr.addresses.delete(agency_id, address_id, "ops",
-                                             reason=str(event.get("reason") or "art17_request"))
+    log.info("ops event done", extra={"action": parsed.action,
+                                      "repeated": bool(result.get("repeated"))})
     return {"ok": True, **result}
 
+
+def _perform(event: Any, container: Any, run_job: JobRunner | None) -> dict[str, Any]:
+    if isinstance(event, CreateAgency):
+        return {"agency": container.agencies.create_agency(event.agency)}
+    if isinstance(event, IssueToken):
+        issued = container.agencies.issue_token(event.kind, event.agency_id, label=event.label)
+        return {"token_id": issued.token_id, "token": issued.token, "kind": issued.kind,
+                "agency_id": issued.agency_id,
+                "note": "Der Token wird nur jetzt angezeigt; gespeichert ist nur sein Hash."}
+    if isinstance(event, RevokeToken):
+        container.agencies.revoke_token(event.token_id)
+        return {"revoked": event.token_id}
+    if isinstance(event, RunJob):
+        if run_job is None:
+            raise AppError("Jobs laufen nur in der ops-Funktion.", code="unknown_job")
+        return {"summary": run_job(event.job, _backfill_date(event.date, container))}
+    if isinstance(event, LiftSuppression):
+        return {"lifted": container.suppressions.lift(event.email)}
+    if event.action == "export_person":
+        return export_person(container, event.agency_id, event.email)
+    return erase_person(container, event.agency_id, event.email, event.reason)
+
+
+def _backfill_date(day: dt.date | None, container: Any) -> dt.date | None:
+    """None for "now" (no date, or today); a past date runs with the clock on that date.
+    A future date is refused: a sweep run early would delete data before its time."""
+    from chalicelib.clock import berlin_date
+
+    today = berlin_date(container.clock.now())
+    if day is None or day == today:
+        return None
+    if day > today:
+        raise ValidationFailed({"date": "Darf nicht in der Zukunft liegen."})
+    return day
+
+
+def backfill_clock(day: dt.date) -> Any:
+    """A clock that starts at ``BACKFILL_TIME`` (Berlin) on ``day`` and keeps running."""
+    from chalicelib.clock import BERLIN, AdjustableClock
+
+    clock = AdjustableClock()
+    clock.set(dt.datetime.combine(day, BACKFILL_TIME, tzinfo=BERLIN))
+    return clock
+
+
+# -- one person (Art. 15/20 export, Art. 17 erasure) -----------------------------------------
+
+def _person_data(container: Any, agency_id: str, email: str
+                 ) -> tuple[str | None, list[dict[str, Any]]]:
+    """The person's address id and reviews; 404 when the agency has neither."""
+    if container.agency_repo.get_agency(agency_id) is None:
+        raise NotFound("Agentur nicht gefunden.")
+    address_id = container.addresses.find_id_by_email(agency_id, email)
+    reviews = container.reviews.reviews_of(agency_id, email)
+    if address_id is None and not reviews:
+        raise NotFound("Zu dieser E-Mail gibt es bei dieser Agentur keine Daten.")
+    return address_id, reviews
+
+
+def export_person(container: Any, agency_id: str, email: str) -> dict[str, Any]:
+    """Everything stored about one person in one agency, as JSON: the address-book entry
+    (address, GDPR state, activities, consent records), the tour registrations reached
+    through it, and the reviews the person wrote about the agency."""
+    from chalicelib.reviews.service import qa_view
+    from chalicelib.tours.service import registration_view
+
+    address_id, reviews = _person_data(container, agency_id, email)
+    export: dict[str, Any] = {"agency_id": agency_id, "address": None, "activities": [],
+                              "records": [], "registrations": []}
+    if address_id is not None:
+        export.update(container.addresses.preview(agency_id, address_id))
+        export.update(container.gdpr.addresses.consent_records(agency_id, address_id))
+        export["registrations"] = [registration_view(r) for r in
+                                   container.gdpr.erasure.registrations(agency_id, address_id)]
+    export["reviews"] = [qa_view(r) for r in reviews]
+    return export
+
+
+def erase_person(container: Any, agency_id: str, email: str, reason: str) -> dict[str, Any]:
+    """The address through the API's deletion (registrations, links, mails, tombstone);
+    then the person's reviews of the agency as QA's "delete" resolution removes them."""
+    address_id, reviews = _person_data(container, agency_id, email)
+    result: dict[str, Any] = {"deleted": None, "tombstone": None}
+    if address_id is not None:
+        # Raises retention_active (409 in the API) while a store-until date protects it.
+        result = container.gdpr.addresses.delete(agency_id, address_id, "ops", reason=reason)
+    result["reviews_deleted"] = [r["review_id"] for r in reviews
+                                 if container.reviews.erase(r["review_id"], "ops")]
+    return result
+
+
+# -- idempotency -----------------------------------------------------------------------------
+
+class Idempotency:
+    """Our own conditional-write idempotency rather than Powertools Idempotency: its
+    persistence layer stores the handler's whole answer, and ours carry a token shown once
+    (issue_token) or personal data (erase_person); here the stored answer drops the token.
+    The record lives in the core table (no extra table, no extra IAM), keyed by a keyed hash
+    of the idempotency key or of the event (never the event itself)."""
+
+    def __init__(self, container: Any) -> None:
+        self.core = container.core_table
+        self.clock = container.clock
+        self.hash_key = container.settings.hash_key
+
+    def key(self, event: dict[str, Any], explicit: str | None) -> tuple[str, str]:
+        from chalicelib.reviews.signals import keyed_hash
+
+        basis = explicit or json.dumps(event, sort_keys=True, ensure_ascii=False, default=str)
+        return f"OPSREQ#{keyed_hash(self.hash_key, 'ops', basis)}", "OPSREQ"
+
+    def run(self, event: dict[str, Any], explicit: str | None,
+            perform: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+        from chalicelib.clock import epoch_seconds, iso
+        from chalicelib.storage.dynamo import Condition, ConditionFailed, Update
+
+        pk, sk = self.key(event, explicit)
+        now = self.clock.now()
+        try:
+            self.core.put({"pk": pk, "sk": sk, "status": "in_progress", "started_at": iso(now),
+                           "action": event["action"],
+                           "expires_at": iso(now + IDEMPOTENCY_WINDOW),
+                           "expires_ttl": epoch_seconds(now + IDEMPOTENCY_WINDOW)},
+                          Condition("attribute_not_exists({pk}) OR {expires_at} < {:now}",
+                                    now=iso(now)))
+        except ConditionFailed as exc:
+            return self._repeated(exc.old or {})
+        try:
+            result = perform()
+        except Exception:
+            # Nothing happened (or the action failed halfway and is safe to run again):
+            # the next identical event runs instead of answering "in progress".
+            self.core.delete(pk, sk)
+            raise
+        stored = {k: v for k, v in result.items() if k != "token"}
+        self.core.update(pk, sk, Update(sets={"status": "done", "result": json.dumps(
+            stored, ensure_ascii=False, default=str), "done_at": iso(self.clock.now())}))
+        return result
+
+    @staticmethod
+    def _repeated(record: dict[str, Any]) -> dict[str, Any]:
+        if record.get("status") != "done":
+            raise Conflict("Dieses Ereignis wird gerade ausgeführt.", code="in_progress")
+        result = json.loads(record.get("result") or "{}")
+        note = "Dieses Ereignis wurde bereits ausgeführt; nichts wurde wiederholt."
+        if record.get("action") == "issue_token":
+            note += (" Der Token wurde beim ersten Mal angezeigt; ist er verloren, widerrufen "
+                     "Sie ihn (token_id) und stellen einen neuen aus.")
+        return {**result, "repeated": True, "first_done_at": record.get("done_at"),
+                "note": note}
+
+
+# -- CLI -----------------------------------------------------------------------------------
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m chalicelib.ops", description=__doc__)
@@ -78,6 +287,8 @@ def main(argv: list[str] | None = None) -> int:
     issue.add_argument("--label", default="")
     revoke = sub.add_parser("revoke-token")
     revoke.add_argument("token_id")
+    lift = sub.add_parser("lift-suppression")
+    lift.add_argument("email")
     args = parser.parse_args(argv)
 
     if args.command == "create-agency":
@@ -89,6 +300,8 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "issue-token":
         event = {"action": "issue_token", "kind": "qa" if args.qa else "agency",
                  "agency_id": args.agency_id, "label": args.label}
+    elif args.command == "lift-suppression":
+        event = {"action": "lift_suppression", "email": args.email}
     else:
         event = {"action": "revoke_token", "token_id": args.token_id}
 

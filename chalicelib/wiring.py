@@ -33,6 +33,20 @@ class Container:
                           connect_timeout=3, read_timeout=10),
         )
 
+    def at(self, clock: Clock) -> Container:
+        """The same stage on another clock (ops: run a job for a given date), sharing the
+        AWS clients and the metrics recorder, so nothing is configured twice."""
+        other = Container(self.settings, clock=clock, mailer=self._mailer)
+        for shared in ("dynamodb", "ses", "metrics"):
+            other.__dict__[shared] = getattr(self, shared)
+        return other
+
+    @cached_property
+    def metrics(self) -> Any:
+        from chalicelib.metrics import Metrics
+
+        return Metrics(self.settings.stage)
+
     @cached_property
     def dynamodb(self) -> Any:
         return self._client("dynamodb")
@@ -83,7 +97,7 @@ class Container:
         return Outbox(DynamoOutboxStore(self.core_table), self.mailer, self.clock,
                       max_attempts=self.settings.mail_max_attempts,
                       claim_seconds=self.settings.mail_claim_seconds,
-                      suppressions=self.suppressions)
+                      suppressions=self.suppressions, metrics=self.metrics)
 
     @cached_property
     def suppressions(self) -> Any:
@@ -115,7 +129,8 @@ class Container:
         from chalicelib.tours.service import TourService
 
         return TourService(TourRepository(self.table("tours")), self.core_table, self.addresses,
-                           self.links, self.outbox, self.clock, self.settings)
+                           self.links, self.outbox, self.clock, self.settings,
+                           metrics=self.metrics)
 
     @cached_property
     def gdpr(self) -> Any:
@@ -123,7 +138,7 @@ class Container:
 
         return Gdpr(self.addresses, tours_table=self.table("tours"), core=self.core_table,
                     agency_repo=self.agency_repo, links=self.links, outbox=self.outbox,
-                    clock=self.clock, settings=self.settings)
+                    clock=self.clock, settings=self.settings, metrics=self.metrics)
 
     @cached_property
     def agency_ips(self) -> Any:
@@ -139,7 +154,7 @@ class Container:
 
         return ReviewService(ReviewRepository(self.table("reviews")), self.core_table,
                              self.agency_repo, self.links, self.outbox, self.agency_ips,
-                             self.clock, self.settings)
+                             self.clock, self.settings, metrics=self.metrics)
 
     def ready(self) -> Container:
         """Builds the services that register link purposes and mail-failure handlers."""
@@ -177,6 +192,11 @@ def get_container() -> Container:
         with _lock:
             if _container is None:
                 _container = Container(resolve_secrets(Settings.from_env())).ready()
+    return _container
+
+
+def current() -> Container | None:
+    """The container if one was built, without building it (the metrics flush)."""
     return _container
 
 

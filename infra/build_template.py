@@ -19,6 +19,11 @@ STAGES = ("dev", "prod")
 ASYNC_FUNCTIONS = ("MailRetry", "ReviewSweep", "RetentionSweep", "SesFeedback")
 ALL_FUNCTIONS = ("APIHandler", "Ops", *ASYNC_FUNCTIONS)
 NIGHTLY_JOBS = ("review-sweep", "retention-sweep")
+ROOT = INFRA.parent
+# The dimensions chalicelib/metrics.py puts on every metric: the service (one name for all
+# functions, .chalice/config.json) and the stage; the job alarms add ``job``.
+METRICS_NAMESPACE = "freigabe"
+METRICS_SERVICE = "freigabe-api"
 
 
 def stack_name(stage: str) -> str:
@@ -29,6 +34,13 @@ def stack_name(stage: str) -> str:
 
 def _load(name: str) -> dict[str, Any]:
     return json.loads((INFRA / name).read_text(encoding="utf-8"))
+
+
+def api_stage(stage: str) -> str:
+    """The API Gateway stage ``chalice package`` generates (``api_gateway_stage``)."""
+    config = json.loads((ROOT / ".chalice" / "config.json").read_text(encoding="utf-8"))
+    return config["stages"][stage].get("api_gateway_stage",
+                                       config.get("api_gateway_stage", "api"))
 
 
 def build(stage: str) -> dict[str, Any]:
@@ -106,8 +118,9 @@ def build(stage: str) -> dict[str, Any]:
             "Properties": {
                 "AlarmDescription": f"Nightly job {job} did not finish successfully in the "
                                     "last 24 hours (docs/operations.md)",
-                "Namespace": "freigabe", "MetricName": "JobSucceeded",
-                "Dimensions": [{"Name": "service", "Value": "freigabe-api"},
+                "Namespace": METRICS_NAMESPACE, "MetricName": "JobSucceeded",
+                "Dimensions": [{"Name": "service", "Value": METRICS_SERVICE},
+                               {"Name": "stage", "Value": stage},
                                {"Name": "job", "Value": job}],
                 "Statistic": "Sum", "Period": 86400, "EvaluationPeriods": 1,
                 "Threshold": 1, "ComparisonOperator": "LessThanThreshold",
@@ -123,6 +136,21 @@ def build(stage: str) -> dict[str, Any]:
                         "${AWS::StackName}-ses-feedback"}
     resources["SesFeedback"]["Properties"]["Events"] = {
         "SesFeedbackSnsSubscription": {"Properties": {"Topic": topic}}}
+
+    # API Gateway's metrics are keyed by API name and stage. Chalice names every stage's API
+    # after the app ("freigabe"), so dev and prod in one account would share one 5xx metric:
+    # name the API after the stack (both the SAM Name and the OpenAPI title, whichever API
+    # Gateway takes) and point the alarm at that name and Chalice's stage.
+    api_name = {"Ref": "AWS::StackName"}
+    resources["RestAPI"] = {"Properties": {"Name": api_name,
+                                           "DefinitionBody": {"info": {"title": api_name}}}}
+    resources["Api5xxRateAlarm"]["Properties"]["Dimensions"] = [
+        {"Name": "ApiName", "Value": api_name}, {"Name": "Stage", "Value": api_stage(stage)}]
+    # Alarm names say their stack, so the console lists dev and prod apart.
+    for logical_id, resource in resources.items():
+        if resource.get("Type") == "AWS::CloudWatch::Alarm":
+            resource["Properties"].setdefault(
+                "AlarmName", {"Fn::Sub": f"${{AWS::StackName}}-{logical_id}"})
     return template
 
 

@@ -86,6 +86,30 @@ class LogAudit(logging.Handler):
             self.leaks.append(f"{record.name}: {match.group(0)!r} in {record.getMessage()!r}")
 
 
+class EmfCapture:
+    """The container's metrics sink in tests: keeps every EMF blob the code flushes
+    (chalicelib/metrics.py) and, like LogAudit, notes personal data or secrets in them."""
+
+    def __init__(self) -> None:
+        self.blobs: list[dict[str, Any]] = []
+        self.leaks: list[str] = []
+
+    def __call__(self, blob: dict[str, Any]) -> None:
+        self.blobs.append(blob)
+        # The EMF timestamp is a long digit run that the phone pattern would take.
+        scanned = {**blob, "_aws": {k: v for k, v in blob["_aws"].items() if k != "Timestamp"}}
+        self.leaks.extend(m.group(0) for m in _PII.finditer(json.dumps(scanned)))
+
+    def total(self, name: str, **dimensions: str) -> float:
+        """The sum of ``name`` over the blobs that carry these dimension values."""
+        return sum(sum(blob[name]) for blob in self.blobs if name in blob
+                   and all(blob.get(k) == v for k, v in dimensions.items()))
+
+    def dimensions(self, name: str) -> list[list[str]]:
+        return [sorted(blob["_aws"]["CloudWatchMetrics"][0]["Dimensions"][0])
+                for blob in self.blobs if name in blob]
+
+
 class ScanForbidden(AssertionError):
     pass
 
@@ -117,6 +141,8 @@ def aws(settings: Settings) -> Iterator[None]:
 @pytest.fixture
 def container(aws: None, settings: Settings, clock: FixedClock) -> Iterator[Container]:
     container = Container(settings, clock=clock)
+    emf = EmfCapture()
+    container.metrics.sink = emf
     container.dynamodb.meta.events.register("before-call.dynamodb.Scan", _forbid_scan)
     # Every AWS call the code makes must be allowed by the deployed IAM policies.
     recorder = Recorder()
@@ -133,9 +159,15 @@ def container(aws: None, settings: Settings, clock: FixedClock) -> Iterator[Cont
         logging.getLogger("freigabe").removeHandler(audit)
     install(None)
     assert not audit.leaks, "personal data or a secret in the logs:\n" + "\n".join(audit.leaks)
+    assert not emf.leaks, "personal data or a secret in the metrics:\n" + "\n".join(emf.leaks)
     problems = violations(recorder.calls, settings.table_prefix,
                           settings.mail_sender.rsplit("@", 1)[-1].rstrip(">"))
     assert not problems, "IAM policy does not allow:\n" + "\n".join(problems)
+
+
+@pytest.fixture
+def emf(container: Container) -> EmfCapture:
+    return container.metrics.sink
 
 
 @dataclass

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -60,6 +61,22 @@ class Stack:
         except urllib.error.HTTPError as error:
             with error:
                 return Reply(error.code, _lower(error.headers), error.read())
+
+    def outbox(self, to: str | None = None) -> list[dict[str, Any]]:
+        """The mails in ``/dev/outbox`` (oldest first), optionally only those to one address."""
+        answer = self.call("GET", "/dev/outbox")
+        assert answer.status == 200, answer.body
+        return [m for m in answer.json["messages"] if to is None or m["to"] == [to]]
+
+    def mail_link(self, purpose: str, to: str) -> str:
+        """The newest ``/links/<purpose>/…`` link mailed to ``to``, as an absolute URL."""
+        messages = self.outbox(to)
+        for message in reversed(messages):
+            found = re.findall(rf"{re.escape(self.base)}/links/{purpose}/[A-Za-z0-9_-]+",
+                               message["text"])
+            if found:
+                return found[-1]
+        raise AssertionError(f"no {purpose} link for {to} in {len(messages)} mail(s)")
 
 
 def _lower(headers: Any) -> dict[str, str]:

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from chalicelib.clock import Clock, iso
 from chalicelib.mail.outbox import Outbox
-from chalicelib.storage.dynamo import Table, Update
+from chalicelib.storage.dynamo import Condition, Table, Update
 
 log = logging.getLogger("freigabe.mail.feedback")
 
@@ -104,6 +104,19 @@ class Suppressions:
         if feedback_id:
             update.adds["feedback_ids"] = {feedback_id}
         self.core.update(*self.key(address), update)
+
+
+    def lift(self, address: str) -> bool:
+        """Takes an address off the list (ops ``lift_suppression``: the person fixed their
+        mailbox). True when it was listed. A later bounce or complaint suppresses it again."""
+        from chalicelib.storage.dynamo import ConditionFailed
+
+        try:
+            self.core.delete(*self.key(address), Condition("attribute_exists({pk})"))
+        except ConditionFailed:
+            return False
+        log.info("suppression lifted")
+        return True
 
 
 class FeedbackHandler:

@@ -16,6 +16,8 @@ from typing import Any, Protocol
 from chalicelib.clock import Clock, epoch_seconds, iso
 from chalicelib.mail.message import Mailbox, MailMessage
 from chalicelib.mail.ses import Mailer, MailError
+from chalicelib.metrics import MAILS_FAILED, MAILS_SENT, MAILS_SUPPRESSED, Recorder
+from chalicelib.metrics import NULL as NULL_METRICS
 from chalicelib.storage.dynamo import (
     Condition,
     ConditionFailed,
@@ -200,8 +202,10 @@ class SuppressionList(Protocol):
 class Outbox:
     def __init__(self, store: OutboxStore, mailer: Mailer, clock: Clock, *,
                  max_attempts: int, claim_seconds: int,
-                 suppressions: SuppressionList | None = None) -> None:
+                 suppressions: SuppressionList | None = None,
+                 metrics: Recorder = NULL_METRICS) -> None:
         self.store = store
+        self.metrics = metrics
         self.suppressions = suppressions
         self.mailer = mailer
         self.clock = clock
@@ -276,6 +280,7 @@ class Outbox:
             # Never send to a suppressed address; record it as such (not silently dropped).
             self.store.mark_failed(mail.mail_id, "suppressed", now, status="suppressed")
             report.suppressed += 1
+            self.metrics.count(MAILS_SUPPRESSED)
             log.warning("mail suppressed", extra={"mail_id": mail.mail_id, "kind": mail.kind})
             self.undeliverable(mail.ref_kind or "", mail.ref_id or "", mail.kind,
                                agency_id=mail.message.tags.get("agency"))
@@ -293,10 +298,12 @@ class Outbox:
                 return
             self.store.mark_failed(mail.mail_id, exc.code, now)
             report.failed += 1
+            self.metrics.count(MAILS_FAILED)
             log.error("mail given up", extra={"mail_id": mail.mail_id, "error": exc.code})
             self.undeliverable(mail.ref_kind or "", mail.ref_id or "", mail.kind,
                                agency_id=mail.message.tags.get("agency"))
             return
+        self.metrics.count(MAILS_SENT)
         if self.store.mark_sent(mail.mail_id, provider_id, now):
             report.sent += 1
         else:

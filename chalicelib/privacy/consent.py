@@ -29,6 +29,8 @@ from chalicelib.links.service import (
 )
 from chalicelib.mail.message import Mailbox
 from chalicelib.mail.outbox import Outbox, OutboxMail
+from chalicelib.metrics import CONSENT_GIVEN, CONSENT_WITHDRAWN, Recorder
+from chalicelib.metrics import NULL as NULL_METRICS
 from chalicelib.privacy import mails, rules
 from chalicelib.privacy.addresses import AddressBook
 from chalicelib.privacy.model import AddressIds
@@ -48,8 +50,10 @@ SNAPSHOT_FIELDS = ("salutation", "first_name", "last_name", "company", "email", 
 
 class ConsentService:
     def __init__(self, book: AddressBook, agency_repo: AgencyRepository, links: LinkService,
-                 outbox: Outbox, clock: Clock, base_url: str) -> None:
+                 outbox: Outbox, clock: Clock, base_url: str, *,
+                 metrics: Recorder = NULL_METRICS) -> None:
         self.book = book
+        self.metrics = metrics
         self.table = book.table
         self.agency_repo = agency_repo
         self.links = links
@@ -188,8 +192,16 @@ class ConsentService:
             staged = self.outbox.stage(tx, [OutboxMail(notice_id, f"gdpr_notice_{action}",
                                                        message, ref_kind="address",
                                                        ref_id=address_id)])
+        # The deletion request through the consent mail withdraws the consent (Art. 7(3)).
+        counted = {PURPOSE_CONSENT: CONSENT_GIVEN, PURPOSE_DELETION: CONSENT_WITHDRAWN}
+
+        def after_commit() -> None:
+            if purpose in counted:
+                self.metrics.count(counted[purpose])
+            self.outbox.deliver(staged)
+
         return Outcome(page=_result_page(purpose, agency, now, record_id),
-                       after_commit=lambda: self.outbox.deliver(staged))
+                       after_commit=after_commit)
 
 
 def _result_page(purpose: str, agency: dict[str, str], at: datetime,

@@ -37,6 +37,8 @@ from typing import Any
 
 from chalicelib.clock import Clock, berlin_date, iso, parse_iso
 from chalicelib.errors import Unavailable
+from chalicelib.metrics import DELETIONS, Recorder
+from chalicelib.metrics import NULL as NULL_METRICS
 from chalicelib.privacy import rules
 from chalicelib.privacy.addresses import (
     AddressBook,
@@ -87,8 +89,9 @@ class Refused:
 
 class Erasure:
     def __init__(self, book: AddressBook, tours: Table, core: Table, clock: Clock,
-                 hash_key: str) -> None:
+                 hash_key: str, *, metrics: Recorder = NULL_METRICS) -> None:
         self.book = book
+        self.metrics = metrics
         self.table = book.table
         self.tours = tours
         self.core = core
@@ -145,6 +148,8 @@ class Erasure:
                 if exc.failed - {"address"} or not (exc.failed or exc.conflict):
                     raise
                 continue  # the address changed meanwhile: decide again on what it is now
+            # Counted at the commit that makes the person gone (a resumed clean-up is not).
+            self.metrics.count(DELETIONS)
             return self._cleanup(tombstone, keys)
         raise Unavailable(retry_after=1)
 
@@ -226,6 +231,12 @@ class Erasure:
             "gdpr_pk": gpk, "gdpr_sk": gsk,
         }
         return tombstone, keys
+
+    def registrations(self, agency_id: str, address_id: str) -> list[Item]:
+        """The person's tour registrations with this agency: the ones ``erase`` deletes."""
+        ids = [a["registration_id"] for a in self.book.all_activities(agency_id, address_id)
+               if a.get("registration_id")]
+        return self._registrations(agency_id, rules.unique(ids))
 
     def _registrations(self, agency_id: str, ids: list[str]) -> list[Item]:
         found: list[Item] = []

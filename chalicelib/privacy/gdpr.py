@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from chalicelib.metrics import NULL as NULL_METRICS
 from chalicelib.privacy.addresses import AddressBook
 from chalicelib.privacy.consent import ConsentService
 from chalicelib.privacy.erasure import Erasure
@@ -16,15 +17,17 @@ from chalicelib.privacy.worklists import Worklists
 
 class Gdpr:
     def __init__(self, book: AddressBook, *, tours_table: Any, core: Any, agency_repo: Any,
-                 links: Any, outbox: Any, clock: Any, settings: Any) -> None:
+                 links: Any, outbox: Any, clock: Any, settings: Any,
+                 metrics: Any = NULL_METRICS) -> None:
         self.book = book
         self.settings = SettingsRepository(book.table, clock)
-        self.erasure = Erasure(book, tours_table, core, clock, settings.hash_key)
+        self.erasure = Erasure(book, tours_table, core, clock, settings.hash_key,
+                               metrics=metrics)
         self.addresses = AddressService(book, self.erasure, clock)
         self.properties = PropertyService(book, self.settings, clock)
         # Registers the link purposes "consent", "deletion-request" and "correction".
         self.consent = ConsentService(book, agency_repo, links, outbox, clock,
-                                      settings.public_base_url)
+                                      settings.public_base_url, metrics=metrics)
         self.worklists = Worklists(book, clock)
         outbox.on_permanent_failure("address", self._mail_failed, with_agency=True)
         self.sweep = RetentionSweep(book.table, core, self.erasure, self.settings, agency_repo,

@@ -134,6 +134,18 @@ class ReviewRepository:
     def get_deadline(self, report_id: str, kind: str) -> Item | None:
         return self.table.get(*deadline_key(report_id, kind))
 
+    def ident_review_ids(self, agency_id: str, kind: str, value_hash: str) -> list[str]:
+        """Every review of one reviewer (by email or phone hash) about one agency."""
+        ids: list[str] = []
+        start: dict[str, Any] | None = None
+        while True:
+            items, start = self.table.query(
+                Condition("{pk} = {:p}", p=ident_key(agency_id, kind, value_hash, "")[0]),
+                limit=100, start_key=start)
+            ids.extend(i["review_id"] for i in items)
+            if start is None:
+                return ids
+
     def count_ident(self, agency_id: str, kind: str, value_hash: str, exclude: str) -> int:
         items, _ = self.table.query(
             Condition("{pk} = {:p}", p=ident_key(agency_id, kind, value_hash, "")[0]), limit=10)

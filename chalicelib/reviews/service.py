@@ -34,6 +34,8 @@ from chalicelib.links.service import (
 )
 from chalicelib.mail.outbox import Outbox, OutboxMail
 from chalicelib.mail.render import german_date
+from chalicelib.metrics import NULL as NULL_METRICS
+from chalicelib.metrics import REVIEWS_PUBLISHED, REVIEWS_REJECTED, Recorder
 from chalicelib.reviews import mails, similarity
 from chalicelib.reviews.checks import ReviewUnderCheck, run_checks
 from chalicelib.reviews.model import (
@@ -87,6 +89,10 @@ ANSWER_MAX_LENGTH = 5000
 REVERIFY_MIN_AGE_DAYS = 14
 SWEEP_LIMIT = 500
 ATTEMPTS = 3
+# What a deleted review keeps no more: the reviewer's data and everything that finds it.
+PERSONAL_FIELDS = ["email", "email_hash", "phone", "phone_hash", "reviewer_name", "title",
+                   "text", "ip_hash", "user_agent", "confirm_ip_hash", "confirm_user_agent",
+                   "sim_bands", "phone_checks"]
 
 VERIFICATION_NOTICE = (
     "So prüfen wir Bewertungen: Wer eine Bewertung abgibt, muss sie über einen Link an die "
@@ -289,8 +295,9 @@ class DynamoEvidence:
 class ReviewService:
     def __init__(self, repo: ReviewRepository, core: Table, agency_repo: AgencyRepository,
                  links: LinkService, outbox: Outbox, ip_log: AgencyIpLog, clock: Clock,
-                 settings: Settings) -> None:
+                 settings: Settings, *, metrics: Recorder = NULL_METRICS) -> None:
         self.repo = repo
+        self.metrics = metrics
         self.core = core
         self.agency_repo = agency_repo
         self.links = links
@@ -516,17 +523,25 @@ class ReviewService:
 
     def stage_confirmation(self, tx: Transaction, snapshot: Item, submission: Submission
                            ) -> tuple[Item, list[OutboxMail]]:
-        evidence = DynamoEvidence(self, snapshot)
+        # The stored review, not the link's snapshot of the submission: what happened since
+        # (the reviewer's address bounced, SES feedback) must survive the confirmation.
+        current = self.repo.get_review(snapshot["review_id"])
+        if current is None or current["status"] != AWAITING:
+            raise StaleLink()
+        evidence = DynamoEvidence(self, current)
         checked = run_checks(ReviewUnderCheck(
-            review_id=snapshot["review_id"], agency_id=snapshot["agency_id"],
-            email=snapshot["email"], text=snapshot["text"],
-            submitted_at=parse_iso(snapshot["submitted_at"]), phone=snapshot.get("phone"),
-            ip_hash=snapshot.get("ip_hash")), evidence)
+            review_id=current["review_id"], agency_id=current["agency_id"],
+            email=current["email"], text=current["text"],
+            submitted_at=parse_iso(current["submitted_at"]), phone=current.get("phone"),
+            ip_hash=current.get("ip_hash")), evidence)
         now = self.clock.now()
-        new = transition(AWAITING, "confirm_clean" if checked.clean else "confirm_findings")
+        # No contact, no publication: a bounce before the confirmation keeps its finding.
+        clean = checked.clean and not current.get("contact_undeliverable")
+        new = transition(AWAITING, "confirm_clean" if clean else "confirm_findings")
         sets: dict[str, Any] = {
             "status": new, "confirmed_at": iso(now), "status_at": iso(now),
-            "findings": [f.as_dict() for f in checked.findings],
+            "findings": [*(current.get("findings") or []),
+                         *(f.as_dict() for f in checked.findings)],
             "borderline": checked.borderline, "sim_bands": evidence.band_keys,
         }
         confirm_ip = ip_key(self.settings.hash_key, submission.ip)
@@ -536,17 +551,20 @@ class ReviewService:
             sets["confirm_user_agent"] = submission.user_agent[:300]
         if new == PUBLISHED:
             sets["published_at"] = iso(now)
-            sets["reverify_eligible_on"] = self._eligible_on({**snapshot, **sets},
+            sets["reverify_eligible_on"] = self._eligible_on({**current, **sets},
                                                              berlin_date(now))
         else:
             sets["due_by"] = self.due_by(now)
         after = self.repo.stage_review_change(
-            tx, snapshot, sets, ["purge_at"],
-            condition=Condition("{status} = {:s}", s=AWAITING))
-        self.repo.stage_similarity(tx, snapshot["review_id"], evidence.band_keys)
+            tx, current, sets, ["purge_at"],
+            condition=Condition("{status} = {:s} AND {version} = {:v}", s=AWAITING,
+                                v=int(current["version"])),
+            # Changed since the read (a bounce just arrived): read again, don't answer 410.
+            label=f"{RETRY_PREFIX}review")
+        self.repo.stage_similarity(tx, current["review_id"], evidence.band_keys)
         outgoing: list[OutboxMail] = []
         if new == PUBLISHED:
-            self._stage_public_change(tx, snapshot, after)
+            self._stage_public_change(tx, current, after)
             outgoing = self._publication_mails(after, after["version"], evidence.agency)
         return after, self._stage_mails(tx, outgoing)
 
@@ -611,6 +629,10 @@ class ReviewService:
                                        ref_kind="review", ref_id=review_id)]
             staged = self._stage_mails(tx, outgoing)
             self._execute(tx)
+            if new == PUBLISHED:
+                self.metrics.count(REVIEWS_PUBLISHED, via="qa")
+            else:
+                self.metrics.count(REVIEWS_REJECTED)
             self.outbox.deliver(staged)
             return qa_view(after)
 
@@ -887,9 +909,7 @@ class ReviewService:
         if new == DELETED:
             retire |= set(review.get("link_hashes") or ())
             review_sets["deleted_at"] = now
-            review_removes += ["email", "email_hash", "phone", "phone_hash", "reviewer_name",
-                               "title", "text", "ip_hash", "user_agent", "confirm_ip_hash",
-                               "confirm_user_agent", "sim_bands", "phone_checks"]
+            review_removes += PERSONAL_FIELDS
             self.repo.stage_forget_identity(tx, review)
         for number, token_hash in enumerate(sorted(retire)):
             self._retire_link(tx, token_hash, scrub=new == DELETED, label=f"retire:{number}")
@@ -899,6 +919,42 @@ class ReviewService:
                                 s=REPORTED, r=report_id, v=int(review["version"])))
         self._stage_public_change(tx, review, after_review)
         return after_report, after_review, self._stage_mails(tx, outgoing)
+
+    # -- one person's reviews (ops: Art. 15 export, Art. 17 erasure) -----------------------
+
+    def reviews_of(self, agency_id: str, email: str) -> list[Item]:
+        """The reviews one person (by email) wrote about one agency, deleted ones left out."""
+        ids = self.repo.ident_review_ids(agency_id, "email", self._hash("email", email_key(email)))
+        found = self.repo.get_reviews(ids)
+        return [found[i] for i in ids if i in found and found[i]["status"] != DELETED]
+
+    def erase(self, review_id: str, by: str) -> bool:
+        """Deletes a review the way QA's "delete" resolution does: status ``deleted``, the
+        reviewer's data and identity entries gone, its links retired and scrubbed, the
+        public summary corrected. False when it was gone already."""
+        def attempt() -> bool:
+            item = self.repo.get_review(review_id)
+            if item is None or item["status"] == DELETED:
+                return False
+            now = iso(self.clock.now())
+            tx = Transaction(self.repo.table.client)
+            self.repo.stage_forget_identity(tx, item)
+            retire = set(item.get("link_hashes") or ()) | ({item["reverify_link"]}
+                                                            if item.get("reverify_link") else set())
+            for number, token_hash in enumerate(sorted(retire)):
+                self._retire_link(tx, token_hash, scrub=True, label=f"retire:{number}")
+            after = self.repo.stage_review_change(
+                # Not a life-cycle event: an erasure request ends any status, final or not.
+                tx, item, {"status": DELETED, "status_at": now,
+                           "deleted_at": now, "deleted_by": by},
+                [*PERSONAL_FIELDS, "reverify_link", "reverify_deadline", "reverify_requested_at",
+                 "purge_at"],
+                condition=Condition("{version} = {:v}", v=int(item["version"])))
+            self._stage_public_change(tx, item, after)
+            self._execute(tx)
+            return True
+
+        return bool(self._run(attempt))
 
     # -- review-sweep ---------------------------------------------------------------------
 
@@ -1073,7 +1129,12 @@ class _ConfirmAction:
                                     "unser Qualitätsteam persönlich ansieht. In der Regel "
                                     f"entscheiden wir bis zum {due} und informieren Sie per "
                                     "E-Mail."])
-        return Outcome(page=page, after_commit=lambda: self.service.outbox.deliver(staged))
+        def after_commit() -> None:
+            if after["status"] == PUBLISHED:
+                self.service.metrics.count(REVIEWS_PUBLISHED, via="checks")
+            self.service.outbox.deliver(staged)
+
+        return Outcome(page=page, after_commit=after_commit)
 
 
 class _ReverifyAction:

@@ -20,7 +20,7 @@ from pydantic import (
     field_validator,
 )
 
-from chalicelib.errors import Conflict, ValidationFailed
+from chalicelib.errors import Conflict, NotFound, ValidationFailed
 from chalicelib.validation import (
     EmailStr,
     Phone,
@@ -54,6 +54,21 @@ def _tour_url(value: str) -> str:
     return value
 
 
+def _origin(value: str) -> str:
+    """A web origin as browsers send it (``https://player.example`` or with a port)."""
+    parts = urlsplit(value.strip())
+    try:
+        port = parts.port
+    except ValueError as exc:
+        raise ValueError("hat einen ungültigen Port") from exc
+    if (parts.scheme not in ("http", "https") or not parts.hostname or parts.path
+            or parts.query or parts.fragment or parts.username or parts.password
+            or value.strip().endswith(("?", "#"))):
+        raise ValueError("muss ein Origin wie https://player.example sein (ohne Pfad)")
+    default = {"http": 80, "https": 443}[parts.scheme]
+    return f"{parts.scheme}://{parts.hostname}" + (f":{port}" if port and port != default else "")
+
+
 def _viewpoint(value: str) -> str:
     if not _VIEWPOINT.match(value):
         raise ValueError("Standpunkt-IDs: 1–100 Zeichen aus Buchstaben, Ziffern, _ . : -")
@@ -61,6 +76,7 @@ def _viewpoint(value: str) -> str:
 
 
 TourUrl = Annotated[str, Field(max_length=2000), AfterValidator(_tour_url)]
+Origin = Annotated[str, Field(max_length=300), AfterValidator(_origin)]
 ViewpointId = Annotated[str, AfterValidator(_viewpoint)]
 
 
@@ -102,6 +118,14 @@ class TourInput(BaseModel):
     property_id: SingleLine | None = Field(default=None, min_length=1, max_length=100)
     protection: Protection
     contact: Contact
+    # Empty: the public tour routes answer CORS requests from any origin (contract). Set: only
+    # the agency's players (and this stack's own pages) may use the tour from a browser.
+    allowed_origins: list[Origin] = Field(default_factory=list, max_length=20)
+
+    @field_validator("allowed_origins")
+    @classmethod
+    def _distinct(cls, value: list[str]) -> list[str]:
+        return list(dict.fromkeys(value))
 
 
 # Per-field rules for the prospect's registration. Each field is checked on its own so one
@@ -161,6 +185,35 @@ def validate_registration(payload: dict[str, Any], required_fields: list[str]) -
     if fields:
         raise ValidationFailed(fields)
     return Lead(**values)
+
+
+@dataclass
+class OriginPolicy:
+    """CORS narrowing of one public tour request. ``origin`` is the request's ``Origin``
+    header, ``own_origin`` the stack's public origin (its demo page and mail pages).
+
+    ``check`` runs once the tour is read: a tour without ``allowed_origins`` changes nothing
+    (the route's ``*`` stays); a narrowed tour refuses any other browser origin like an
+    unknown tour (404, before any write: no registration or mail from a foreign page) and
+    sets ``allow_origin``, the ``Access-Control-Allow-Origin`` to answer with."""
+
+    origin: str | None
+    own_origin: str
+    allow_origin: str | None = None
+
+    def check(self, allowed: list[str] | None) -> None:
+        if not allowed:
+            return
+        if self.origin is None:  # not a cross-origin browser request
+            self.allow_origin = allowed[0]
+        elif self.origin in allowed or self.origin == self.own_origin:
+            self.allow_origin = self.origin
+        else:
+            raise NotFound("Rundgang nicht gefunden.")
+
+
+def own_origin(public_base_url: str) -> str:
+    return _origin(urlsplit(public_base_url)._replace(path="", query="", fragment="").geturl())
 
 
 def initial_status(mode: str) -> str:

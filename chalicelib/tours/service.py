@@ -14,6 +14,8 @@ from chalicelib.config import Settings
 from chalicelib.errors import Conflict, NotFound, RateLimited, Unavailable
 from chalicelib.links.service import LinkService, Outcome, Page, StaleLink, Submission
 from chalicelib.mail.outbox import Outbox, OutboxMail
+from chalicelib.metrics import NULL as NULL_METRICS
+from chalicelib.metrics import REGISTRATIONS, UNLOCKS, Recorder
 from chalicelib.privacy.addresses import AddressBook, LeadContact
 from chalicelib.secrets_util import new_id, new_secret, same_secret, sha256_hex
 from chalicelib.storage import cursor
@@ -29,6 +31,7 @@ from chalicelib.storage.dynamo import (
 from chalicelib.tours import mails
 from chalicelib.tours.model import (
     FIELD_NAMES,
+    OriginPolicy,
     TourInput,
     access_status,
     decision_status,
@@ -71,9 +74,11 @@ def parse_viewer_token(token: str | None) -> tuple[str, str] | None:
 
 
 def _public_tour(item: Item) -> dict[str, Any]:
-    return {name: item.get(name) for name in (
+    view = {name: item.get(name) for name in (
         "tour_id", "title", "tour_url", "property_id", "protection", "contact",
         "created_at", "updated_at")}
+    view["allowed_origins"] = item.get("allowed_origins") or []
+    return view
 
 
 def _public_registration(item: Item) -> dict[str, Any]:
@@ -88,6 +93,10 @@ def _public_registration(item: Item) -> dict[str, Any]:
     }
 
 
+# The agency's view of a registration, also the one in the Art. 15 export (ops).
+registration_view = _public_registration
+
+
 def _snapshot(item: Item) -> dict[str, Any]:
     """What a registration's mails and pages need, copied at registration time so a link
     POST needs no further read."""
@@ -100,8 +109,10 @@ def _snapshot(item: Item) -> dict[str, Any]:
 
 class TourService:
     def __init__(self, repo: TourRepository, core: Table, addresses: AddressBook,
-                 links: LinkService, outbox: Outbox, clock: Clock, settings: Settings) -> None:
+                 links: LinkService, outbox: Outbox, clock: Clock, settings: Settings, *,
+                 metrics: Recorder = NULL_METRICS) -> None:
         self.repo = repo
+        self.metrics = metrics
         self.core = core
         self.addresses = addresses
         self.links = links
@@ -188,22 +199,23 @@ class TourService:
             break
         else:
             raise Unavailable(retry_after=1)
+        self.decided(decision)
         self.outbox.deliver(staged)
         fresh = self.repo.get_registration(registration_id) or item
         return _public_registration(fresh)
 
     # -- tour player ----------------------------------------------------------------
 
-    def protection(self, tour_id: str) -> dict[str, Any]:
-        tour = self._tour(tour_id)
+    def protection(self, tour_id: str, origin: OriginPolicy | None = None) -> dict[str, Any]:
+        tour = self._tour(tour_id, origin)
         return self._protection_view(tour)
 
     def register(self, tour_id: str, payload: dict[str, Any] | Callable[[], dict[str, Any]],
-                 client_ip: str | None) -> Registered:
+                 client_ip: str | None, origin: OriginPolicy | None = None) -> Registered:
         """``payload`` may be a callable that parses the body: it is called only once the
         tour is known and open, so an unknown tour answers 404 (and a tour without
         protection 409) even when the body is malformed (contract, Conventions)."""
-        tour = self._tour(tour_id)
+        tour = self._tour(tour_id, origin)
         protection = tour["protection"]
         status = initial_status(protection["mode"])
         if callable(payload):
@@ -233,19 +245,23 @@ class TourService:
                 if "address" in exc.failed or (exc.conflict and not exc.failed):
                     continue  # the address book changed under us: read the index again
                 raise
+            self.metrics.count(REGISTRATIONS, mode=protection["mode"])
             self.outbox.deliver(staged)
             return registered
         raise Unavailable(retry_after=1)
 
-    def access(self, tour_id: str, viewer_token: str | None) -> dict[str, Any]:
+    def access(self, tour_id: str, viewer_token: str | None,
+               origin: OriginPolicy | None = None) -> dict[str, Any]:
         parsed = parse_viewer_token(viewer_token)
         if parsed is None:
-            tour, registration = self._tour(tour_id), None
+            tour, registration = self._tour(tour_id, origin), None
         else:
             registration_id, secret = parsed
             tour, registration = self.repo.tour_and_registration(tour_id, registration_id)
             if tour is None:
                 raise NotFound("Rundgang nicht gefunden.")
+            if origin is not None:
+                origin.check(tour.get("allowed_origins"))
             if registration is not None and not self._token_matches(tour_id, registration,
                                                                       secret):
                 registration = None
@@ -255,10 +271,12 @@ class TourService:
 
     # -- internals ------------------------------------------------------------------
 
-    def _tour(self, tour_id: str) -> Item:
+    def _tour(self, tour_id: str, origin: OriginPolicy | None = None) -> Item:
         tour = self.repo.get_tour(tour_id)
         if tour is None:
             raise NotFound("Rundgang nicht gefunden.")
+        if origin is not None:
+            origin.check(tour.get("allowed_origins"))
         return tour
 
     def _owned_tour(self, agency_id: str, tour_id: str) -> Item:
@@ -377,6 +395,11 @@ class TourService:
         return self.outbox.stage(tx, [OutboxMail(f"{registration_id}-decision", kind, mail,
                                                  ref_kind="registration", ref_id=registration_id)])
 
+    def decided(self, decision: str) -> None:
+        """After a committed decision: an approval is the manual mode's unlock."""
+        if decision == "approve":
+            self.metrics.count(UNLOCKS, mode="manual")
+
     def _mail_failed(self, registration_id: str, mail_kind: str) -> None:
         if mail_kind in PROSPECT_MAIL_KINDS:
             self.repo.mark_undeliverable(registration_id)
@@ -411,6 +434,7 @@ class _UnlockAction:
                       paragraphs=["Sie werden zum Rundgang weitergeleitet."],
                       contact=ctx["contact"]),
             redirect=f"{ctx['tour_url']}#freigabe={registration_id}.{secret}",
+            after_commit=lambda: self.service.metrics.count(UNLOCKS, mode="email"),
         )
 
 
@@ -454,4 +478,8 @@ class _DecisionAction:
         else:
             page = Page(heading="Zugang verweigert",
                         paragraphs=[f"{who} erhält eine freundliche Absage per E-Mail."])
-        return Outcome(page=page, after_commit=lambda: self.service.outbox.deliver(staged))
+        def after_commit() -> None:
+            self.service.decided(self.decision)
+            self.service.outbox.deliver(staged)
+
+        return Outcome(page=page, after_commit=after_commit)

@@ -9,7 +9,6 @@ from typing import Any
 from chalice import Response
 
 from chalicelib.errors import ValidationFailed
-from chalicelib.privacy.addresses import public_address
 from chalicelib.storage.cursor import page_limit
 from chalicelib.web.http import Api, RequestContext, html_response
 
@@ -35,6 +34,9 @@ def register(api: Api) -> None:
 
     @api.route("/agency/addresses/{address_id}", auth="agency")
     def get_address(ctx: RequestContext) -> Any:
+        # Lazy: the address book imports pydantic via validation (cold start, issue 7).
+        from chalicelib.privacy.addresses import public_address
+
         return public_address(ctx.container.addresses.require(ctx.agency_id,
                                                               ctx.params["address_id"]))
 

@@ -7,7 +7,6 @@ from typing import Any
 
 from chalicelib.errors import ValidationFailed
 from chalicelib.storage.cursor import page_limit
-from chalicelib.validation import normalize_email
 from chalicelib.web.http import Api, RequestContext
 
 
@@ -59,6 +58,9 @@ def register(api: Api) -> None:
     def deletions(ctx: RequestContext) -> Any:
         email = ctx.query("email")
         if email is not None:
+            # Lazy: validation imports pydantic and email-validator (cold start, issue 7).
+            from chalicelib.validation import normalize_email
+
             try:
                 email = normalize_email(email)
             except ValueError as exc:

@@ -8,13 +8,15 @@ import json
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from chalice import Chalice, CORSConfig, Response
 
-from chalicelib.auth.tokens import Principal
 from chalicelib.errors import AppError, MalformedBody, NotFound, PayloadTooLarge
-from chalicelib.wiring import Container, get_container
+
+if TYPE_CHECKING:  # the wiring pulls in pydantic (Settings): not at cold start
+    from chalicelib.auth.tokens import Principal
+    from chalicelib.wiring import Container
 
 log = logging.getLogger("freigabe.http")
 
@@ -143,6 +145,8 @@ class Api:
 
     def _run(self, handler: Handler, params: dict[str, str], *, auth: str | None, status: int,
              dev_only: bool) -> Response:
+        from chalicelib.wiring import get_container
+
         request = self.app.current_request
         try:
             container = get_container()

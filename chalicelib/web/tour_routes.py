@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from chalicelib.web.http import PUBLIC_CORS, Api, RequestContext
+from chalicelib.web.http import PUBLIC_CORS, Api, RequestContext, json_response
+
+if TYPE_CHECKING:  # the tour model builds pydantic models at import: not at cold start
+    from chalicelib.tours.model import OriginPolicy
 
 
 def register(api: Api) -> None:
@@ -46,17 +49,37 @@ def register(api: Api) -> None:
 
     @api.route("/tours/{tour_id}/protection", cors=PUBLIC_CORS)
     def tour_protection(ctx: RequestContext) -> Any:
-        return ctx.container.tours.protection(ctx.params["tour_id"])
+        origin = _origin_policy(ctx)
+        return _narrowed(ctx.container.tours.protection(ctx.params["tour_id"], origin), origin)
 
     @api.route("/tours/{tour_id}/registrations", methods=["POST"], cors=PUBLIC_CORS,
                status=202)
     def register_for_tour(ctx: RequestContext) -> Any:
         tours = ctx.container.tours
+        origin = _origin_policy(ctx)
         # The body is parsed only after the tour is found and open: 404/409 win over 400/413.
-        registered = tours.register(ctx.params["tour_id"], ctx.json, ctx.client_ip)
-        return {"registration_id": registered.registration_id,
-                "viewer_token": registered.viewer_token, "status": registered.status}
+        registered = tours.register(ctx.params["tour_id"], ctx.json, ctx.client_ip, origin)
+        return _narrowed({"registration_id": registered.registration_id,
+                          "viewer_token": registered.viewer_token, "status": registered.status},
+                         origin, 202)
 
     @api.route("/tours/{tour_id}/access", cors=PUBLIC_CORS)
     def tour_access(ctx: RequestContext) -> Any:
-        return ctx.container.tours.access(ctx.params["tour_id"], ctx.header("x-viewer-token"))
+        origin = _origin_policy(ctx)
+        return _narrowed(ctx.container.tours.access(ctx.params["tour_id"],
+                                                    ctx.header("x-viewer-token"), origin), origin)
+
+
+def _origin_policy(ctx: RequestContext) -> OriginPolicy:
+    from chalicelib.tours.model import OriginPolicy, own_origin
+
+    return OriginPolicy(ctx.header("origin"), own_origin(ctx.container.settings.public_base_url))
+
+
+def _narrowed(body: Any, origin: OriginPolicy, status: int = 200) -> Any:
+    """A tour narrowed to its players' origins answers with the caller's origin instead of
+    Chalice's ``*`` (Chalice only adds CORS headers a response does not already carry)."""
+    if origin.allow_origin is None:
+        return body
+    return json_response(body, status, {"Access-Control-Allow-Origin": origin.allow_origin,
+                                        "Vary": "Origin"})

@@ -4,7 +4,6 @@ and the nightly sweep through ``/dev/jobs/review-sweep`` with the clock moved.""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -24,14 +23,7 @@ def running() -> Iterator[Running]:
 
 
 def link(stack: Stack, purpose: str, to: str) -> str:
-    messages = stack.call("GET", "/dev/outbox").json["messages"]
-    for message in reversed(messages):
-        if message["to"] == [to]:
-            found = re.findall(rf"{re.escape(stack.base)}/links/{purpose}/[A-Za-z0-9_-]+",
-                               message["text"])
-            if found:
-                return found[-1]
-    raise AssertionError(f"no {purpose} link for {to}: {messages}")
+    return stack.mail_link(purpose, to)
 
 
 def submit(stack: Stack, email: str, text: str, rating: int = 4) -> str:

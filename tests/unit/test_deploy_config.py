@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import json
-
 import boto3
 import pytest
 from moto import mock_aws
 
 from chalicelib.config import LOCAL_HASH_KEY, Settings
-from chalicelib.metrics import emit
 from chalicelib.wiring import resolve_secrets
 
 
@@ -38,12 +35,3 @@ def test_the_key_is_read_from_ssm_with_decryption():
 def test_local_settings_need_no_parameter():
     local = Settings()
     assert resolve_secrets(local) is local
-
-
-def test_job_success_metric_is_embedded_metric_format(capsys):
-    emit("JobSucceeded", 1, job="review-sweep")
-    record = json.loads(capsys.readouterr().out)
-    metric = record["_aws"]["CloudWatchMetrics"][0]
-    assert metric["Namespace"] == "freigabe"
-    assert metric["Dimensions"] == [["job", "service"]]
-    assert record["JobSucceeded"] == 1 and record["job"] == "review-sweep"

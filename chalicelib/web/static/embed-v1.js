@@ -35,7 +35,8 @@
 
   function api(path, options) {
     options = options || {};
-    var headers = { "Content-Type": "application/json" };
+    // Content-Type only with a body: a bare GET of /protection then needs no CORS preflight.
+    var headers = options.body ? { "Content-Type": "application/json" } : {};
     var token = readToken();
     if (token) { headers["X-Viewer-Token"] = token; }
     return window.fetch(state.baseUrl + path, {
@@ -186,6 +187,15 @@
     ]), "fg-title");
   }
 
+  // The API's German message for a field, right after its input and tied to it for screen readers.
+  function appendError(form, input, message) {
+    if (!message) { return; }
+    var id = input.id + "-error";
+    input.setAttribute("aria-invalid", "true");
+    input.setAttribute("aria-describedby", id);
+    form.appendChild(el("div", { id: id, "class": "fg-error", text: message }));
+  }
+
   function renderForm(errors, values) {
     errors = errors || {};
     values = values || {};
@@ -205,11 +215,9 @@
             autocomplete: AUTOCOMPLETE[name] || "off", maxlength: name === "street" ? "200" : "100" });
       if (isRequired) { input.setAttribute("required", "required"); input.setAttribute("aria-required", "true"); }
       if (values[name]) { input.value = values[name]; }
-      var error = errors[name] ? el("div", { id: id + "-error", "class": "fg-error", text: errors[name] }) : null;
-      if (error) { input.setAttribute("aria-invalid", "true"); input.setAttribute("aria-describedby", id + "-error"); }
       form.appendChild(el("label", { "for": id, text: LABELS[name] + (isRequired ? " *" : " (optional)") }));
       form.appendChild(input);
-      if (error) { form.appendChild(error); }
+      appendError(form, input, errors[name]);
     });
     var privacy = el("input", { id: "fg-privacy_accepted", name: "privacy_accepted", type: "checkbox",
       required: "required" });
@@ -221,9 +229,7 @@
     privacyLabel.appendChild(privacyLink);
     privacyLabel.appendChild(document.createTextNode(" gelesen und stimme der Verarbeitung meiner Angaben zu. *"));
     form.appendChild(el("div", { "class": "fg-check" }, [privacy, privacyLabel]));
-    if (errors.privacy_accepted) {
-      form.appendChild(el("div", { "class": "fg-error", text: errors.privacy_accepted }));
-    }
+    appendError(form, privacy, errors.privacy_accepted);
     if (errors._form) { form.appendChild(el("div", { "class": "fg-error", role: "alert", text: errors._form })); }
     var submit = el("button", { type: "submit", "class": "fg-primary", text: "Zugang anfordern" });
     var cancel = el("button", { type: "button", "class": "fg-secondary", text: "Abbrechen" });

@@ -1,0 +1,85 @@
+// German labels for the API's codes. Unknown codes are shown as they are.
+
+export const REGISTRATION_STATUS = {
+  pending_email: ["Wartet auf E-Mail-Bestätigung", "warn"],
+  pending_approval: ["Wartet auf Freigabe", "warn"],
+  unlocked: ["Freigeschaltet", "ok"],
+  denied: ["Abgelehnt", "danger"],
+  locked: ["Gesperrt", ""],
+};
+
+export const MODE = {
+  email: "E-Mail-Freigabe",
+  manual: "Manuelle Freigabe",
+  off: "Ohne Schutz",
+};
+
+export const FIELD = {
+  first_name: "Vorname",
+  last_name: "Nachname",
+  email: "E-Mail",
+  phone: "Telefon",
+  street: "Straße",
+  zip: "PLZ",
+  city: "Ort",
+  message: "Nachricht",
+};
+
+export const REVIEW_STATUS = {
+  awaiting_confirmation: ["Wartet auf Bestätigung", "warn"],
+  in_review: ["In Prüfung", "warn"],
+  published: ["Veröffentlicht", "ok"],
+  reported: ["Gemeldet", "warn"],
+  rejected: ["Abgelehnt", "danger"],
+  blocked: ["Gesperrt", "danger"],
+  deleted: ["Gelöscht", "danger"],
+};
+
+export const REPORT_CATEGORY = {
+  not_a_customer: "Kein Kundenkontakt",
+  false_facts: "Falsche Tatsachenbehauptung",
+  insult: "Beleidigung / Schmähkritik",
+  other: "Sonstiges",
+};
+
+export const GDPR_STATUS = {
+  none: ["Keine Angabe", ""],
+  consented: ["Einwilligung erteilt", "ok"],
+  deletion_requested: ["Löschung beantragt", "danger"],
+  ignore: ["DSGVO ignorieren", ""],
+};
+
+export const ACTIVITY = {
+  appointment: "Besichtigung",
+  expose_sent: "Exposé versandt",
+  revocation_confirmed: "Widerrufsbelehrung bestätigt",
+  inquiry: "Anfrage",
+  note: "Notiz",
+  gdpr: "DSGVO",
+};
+
+export const SKIP_REASON = {
+  no_email: "keine E-Mail-Adresse",
+  ignored: "DSGVO ignorieren",
+  already_consented: "Einwilligung liegt bereits vor",
+  deletion_requested: "Löschung beantragt",
+  recently_contacted: "in den letzten 14 Tagen bereits angeschrieben",
+  not_found: "nicht gefunden",
+  retention_active: "Speichern-bis-Datum liegt in der Zukunft",
+};
+
+export const WORKLISTS = [
+  ["consent-assistant", "Einwilligungs-Assistent",
+    "Adressen ohne DSGVO-Angabe, deren Speichern-bis-Datum in den nächsten 28 Tagen erreicht wird."],
+  ["deletion-requested", "Löschung beantragt",
+    "Adressen, deren Löschung beantragt wurde und keine Aufbewahrungsfrist mehr entgegensteht."],
+  ["expired", "Abgelaufen",
+    "Adressen, deren Speichern-bis-Datum überschritten ist."],
+];
+
+/** [label, badge class] for a code of one of the tables above. */
+export function labelled(table, code) {
+  const entry = table[code];
+  if (Array.isArray(entry)) return entry;
+  return [entry || code || "–", ""];
+}

@@ -1,0 +1,220 @@
+// Tours: list, create and edit the protection settings, leads with approve/deny, stats,
+// CSV export of the leads.
+
+import {
+  api, el, field, checkbox, showError, showOk, hideMessage, markInvalid,
+  formatDateTime, confirmDialog,
+} from "/ui/common.js";
+import { FIELD, MODE, REGISTRATION_STATUS } from "/dashboard/labels.js";
+import { page, badge, message, act, allPages, table, fullName, qs } from "/dashboard/views.js";
+import { toCsv, download } from "/dashboard/csv.js";
+
+const FIELD_NAMES = ["first_name", "last_name", "email", "phone", "street", "zip", "city", "message"];
+const STATS = [
+  ["registrations", "Registrierungen"],
+  ["unlocked", "Freigeschaltet"],
+  ["pending_email", "Wartet auf E-Mail"],
+  ["pending_approval", "Wartet auf Freigabe"],
+  ["denied", "Abgelehnt"],
+];
+const FORM_LABELS = {
+  title: "Titel", tour_url: "Rundgang-URL", property_id: "Objekt-ID",
+  "protection.mode": "Schutz", "protection.required_fields": "Pflichtfelder",
+  "protection.protected_viewpoints": "Geschützte Standpunkte",
+  "contact.name": "Name des Ansprechpartners", "contact.company": "Firma", "contact.email": "E-Mail des Ansprechpartners",
+  "contact.phone": "Telefon des Ansprechpartners",
+};
+
+export async function listTours(main) {
+  const box = message();
+  page(main, "Rundgänge", box);
+  const data = await api("GET", "/agency/tours");
+  const tours = data.tours || [];
+  const rows = tours.map((tour) => el("tr", {},
+    el("td", {}, el("a", { href: "#/tours/" + qs(tour.tour_id) }, tour.title)),
+    el("td", {}, MODE[tour.protection && tour.protection.mode] || "–"),
+    el("td", {}, tour.property_id || "–"),
+    el("td", {}, formatDateTime(tour.created_at))));
+  main.append(
+    el("div", { class: "actions" }, el("a", { class: "button primary", href: "#/tours/new" }, "Neuer Rundgang")),
+    tours.length ? table("Ihre Rundgänge", ["Titel", "Schutz", "Objekt", "Angelegt"], rows)
+      : el("p", { class: "muted" }, "Noch keine Rundgänge angelegt."));
+}
+
+export async function tourDetail(main, tourId) {
+  const [tour, stats, registrations] = await Promise.all([
+    api("GET", "/agency/tours/" + qs(tourId)),
+    api("GET", "/agency/tours/" + qs(tourId) + "/stats"),
+    allPages((cursor) => api("GET", "/agency/tours/" + qs(tourId) + "/registrations"
+      + (cursor ? "?cursor=" + qs(cursor) : "")), "registrations"),
+  ]);
+  const box = message();
+  const protection = tour.protection || {};
+  const contact = tour.contact || {};
+  page(main, tour.title, box,
+    el("p", {}, el("a", { href: "#/tours" }, "← Alle Rundgänge")),
+    el("section", { class: "card", "aria-labelledby": "settings-title" },
+      el("h3", { id: "settings-title" }, "Einstellungen"),
+      el("dl", { class: "grid" },
+        definition("Schutz", MODE[protection.mode] || protection.mode),
+        definition("Pflichtfelder", (protection.required_fields || []).map((f) => FIELD[f] || f).join(", ")),
+        definition("Geschützte Standpunkte", (protection.protected_viewpoints || []).join(", ") || "keine"),
+        definition("Rundgang-URL", tour.tour_url),
+        definition("Objekt-ID", tour.property_id || "–"),
+        definition("Ansprechpartner", [contact.name, contact.company, contact.email, contact.phone]
+          .filter(Boolean).join(" · "))),
+      el("div", { class: "actions" },
+        el("a", { class: "button", href: "#/tours/" + qs(tourId) + "/edit" }, "Einstellungen bearbeiten"))),
+    el("section", { class: "card", "aria-labelledby": "stats-title" },
+      el("h3", { id: "stats-title" }, "Statistik"),
+      el("ul", { class: "stats" }, STATS.map(([key, label]) =>
+        el("li", { "data-stat": key }, el("strong", {}, String(stats[key] ?? 0)), label)))),
+    leadsSection(tour, registrations, box, () => tourDetail(main, tourId)));
+}
+
+function definition(term, value) {
+  return el("div", {}, el("dt", { class: "muted small" }, term), el("dd", {}, value || "–"));
+}
+
+function leadsSection(tour, registrations, box, reload) {
+  const exportButton = el("button", { type: "button", id: "export-csv" }, "Leads als CSV exportieren");
+  exportButton.addEventListener("click", () => {
+    download(csvName(tour), leadsCsv(registrations));
+    showOk(box, "Die CSV-Datei mit " + registrations.length + " Lead(s) wurde erstellt.");
+  });
+  const rows = registrations.map((reg) => el("tr", { "data-registration-id": reg.registration_id },
+    el("td", {}, fullName(reg)),
+    el("td", {}, reg.email || "–", reg.undeliverable
+      ? [" ", el("span", { class: "badge danger", title: "Mails an diese Adresse kommen nicht an." }, "Unzustellbar")]
+      : null),
+    el("td", {}, reg.phone || "–"),
+    el("td", {}, badge(REGISTRATION_STATUS, reg.status)),
+    el("td", {}, formatDateTime(reg.created_at)),
+    el("td", {}, decisionButtons(reg, box, reload))));
+  return el("section", { class: "card", "aria-labelledby": "leads-title" },
+    el("h3", { id: "leads-title" }, "Leads"),
+    el("div", { class: "actions" }, exportButton),
+    registrations.length
+      ? table("Registrierungen zu diesem Rundgang", ["Name", "E-Mail", "Telefon", "Status", "Eingang", "Aktion"], rows)
+      : el("p", { class: "muted" }, "Noch keine Registrierungen."));
+}
+
+function decisionButtons(reg, box, reload) {
+  if (reg.status !== "pending_approval") return "–";
+  const name = fullName(reg);
+  const approve = el("button", { type: "button", class: "primary", "aria-label": "Zugang gewähren für " + name },
+    "Zugang gewähren");
+  const deny = el("button", { type: "button", "aria-label": "Zugang verweigern für " + name }, "Zugang verweigern");
+  const path = "/agency/registrations/" + qs(reg.registration_id);
+  approve.addEventListener("click", async () => {
+    const done = await act(approve, box, () => api("POST", path + "/approve"));
+    if (done !== undefined) {
+      await reload();
+      showOk(document.querySelector("#main .message"), "Zugang gewährt: " + name + " erhält eine E-Mail mit dem Weg in den Rundgang.");
+    }
+  });
+  deny.addEventListener("click", async () => {
+    const sure = await confirmDialog("Zugang verweigern?",
+      name + " erhält eine E-Mail, dass der Zugang nicht gewährt wurde.", "Zugang verweigern", true);
+    if (!sure) return;
+    const done = await act(deny, box, () => api("POST", path + "/deny"));
+    if (done !== undefined) {
+      await reload();
+      showOk(document.querySelector("#main .message"), "Zugang verweigert: " + name + ".");
+    }
+  });
+  return el("div", { class: "row" }, approve, deny);
+}
+
+export function leadsCsv(registrations) {
+  const header = ["Registrierungs-ID", "Status", "Eingang", ...FIELD_NAMES.map((f) => FIELD[f]), "Unzustellbar",
+    "Entschieden", "Freigeschaltet"];
+  const rows = registrations.map((reg) => [
+    reg.registration_id, (REGISTRATION_STATUS[reg.status] || [reg.status])[0], formatDateTime(reg.created_at),
+    ...FIELD_NAMES.map((f) => reg[f]), reg.undeliverable ? "ja" : "nein",
+    formatDateTime(reg.decided_at), formatDateTime(reg.unlocked_at)]);
+  return toCsv(header, rows);
+}
+
+function csvName(tour) {
+  const slug = String(tour.title || "rundgang").toLowerCase().replace(/[^a-z0-9äöüß]+/g, "-").replace(/^-|-$/g, "");
+  return "leads-" + (slug || "rundgang") + ".csv";
+}
+
+// -- create / edit ------------------------------------------------------------------------
+
+export async function tourForm(main, tourId) {
+  const tour = tourId ? await api("GET", "/agency/tours/" + qs(tourId)) : null;
+  const protection = (tour && tour.protection) || { mode: "email", required_fields: ["first_name", "last_name", "email"] };
+  const contact = (tour && tour.contact) || {};
+  const box = message();
+
+  const title = field("Titel", { name: "title", type: "text", required: true, maxlength: 200, value: tour ? tour.title : "" });
+  const url = field("Rundgang-URL", { name: "tour_url", type: "url", required: true, value: tour ? tour.tour_url : "",
+    placeholder: "https://…", "aria-describedby": "tour-url-hint" });
+  const urlHint = el("p", { class: "muted small", id: "tour-url-hint" },
+    "Die Seite mit dem Rundgang. Nach der Freischaltung landen Interessenten dort.");
+  const property = field("Objekt-ID (optional)", { name: "property_id", type: "text", maxlength: 100,
+    value: tour && tour.property_id ? tour.property_id : "" });
+  const mode = field("Schutz", { name: "protection.mode" }, "select");
+  for (const [value, label] of Object.entries(MODE)) {
+    mode.input.append(el("option", { value, selected: value === protection.mode }, label));
+  }
+  const required = FIELD_NAMES.map((name) => checkbox(FIELD[name], {
+    name: "required_field", value: name, checked: name === "email" || (protection.required_fields || []).includes(name),
+    disabled: name === "email",
+  }));
+  const viewpoints = field("Geschützte Standpunkte (einer pro Zeile)", {
+    name: "protection.protected_viewpoints", rows: 4, "aria-describedby": "viewpoints-hint" }, "textarea");
+  viewpoints.input.value = (protection.protected_viewpoints || []).join("\n");
+  const viewpointsHint = el("p", { class: "muted small", id: "viewpoints-hint" },
+    "Die IDs der Standpunkte im Tour-Player, z. B. wohnzimmer oder bad.");
+  const contactFields = {
+    name: field("Name des Ansprechpartners", { name: "contact.name", type: "text", required: true, autocomplete: "name", value: contact.name || "" }),
+    company: field("Firma", { name: "contact.company", type: "text", required: true, autocomplete: "organization", value: contact.company || "" }),
+    email: field("E-Mail des Ansprechpartners", { name: "contact.email", type: "email", required: true, autocomplete: "email", value: contact.email || "" }),
+    phone: field("Telefon des Ansprechpartners", { name: "contact.phone", type: "tel", required: true, autocomplete: "tel", value: contact.phone || "" }),
+  };
+  const submit = el("button", { type: "submit", class: "primary" }, tour ? "Speichern" : "Rundgang anlegen");
+  const form = el("form", { novalidate: true, class: "card" },
+    title.wrap, url.wrap, urlHint, property.wrap,
+    el("fieldset", {}, el("legend", {}, "Schutz"), mode.wrap,
+      el("fieldset", {}, el("legend", {}, "Pflichtfelder der Registrierung"),
+        el("p", { class: "muted small" }, "Die E-Mail-Adresse ist immer Pflicht."),
+        required.map((r) => r.wrap)),
+      viewpoints.wrap, viewpointsHint),
+    el("fieldset", {}, el("legend", {}, "Ansprechpartner (steht in jeder Mail zu diesem Rundgang)"),
+      Object.values(contactFields).map((f) => f.wrap)),
+    el("div", { class: "actions" }, submit,
+      el("a", { class: "button", href: tour ? "#/tours/" + qs(tourId) : "#/tours" }, "Abbrechen")));
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    hideMessage(box);
+    const body = {
+      title: title.input.value.trim(),
+      tour_url: url.input.value.trim(),
+      protection: {
+        mode: mode.input.value,
+        required_fields: required.filter((r) => r.input.checked).map((r) => r.input.value),
+        protected_viewpoints: viewpoints.input.value.split(/[\n,]/).map((v) => v.trim()).filter(Boolean),
+      },
+      contact: Object.fromEntries(Object.entries(contactFields).map(([k, f]) => [k, f.input.value.trim()])),
+    };
+    if (property.input.value.trim()) body.property_id = property.input.value.trim();
+    submit.disabled = true;
+    try {
+      const saved = tour ? await api("PUT", "/agency/tours/" + qs(tourId), body)
+        : await api("POST", "/agency/tours", body);
+      location.hash = "#/tours/" + qs(saved.tour_id);
+    } catch (error) {
+      markInvalid(form, error);
+      if (error.status !== 401) showError(box, error, FORM_LABELS);
+      box.focus();
+    } finally {
+      submit.disabled = false;
+    }
+  });
+  box.tabIndex = -1;
+  page(main, tour ? "Rundgang bearbeiten: " + tour.title : "Neuer Rundgang", box, form);
+}

@@ -1,0 +1,103 @@
+"""``make bench`` at a tiny size, so its code cannot rot, and the per-request targets of
+issue 7 as assertions: they are counts of AWS calls, not times, so they hold on any
+machine. The full run (1k/10k/100k, timings, zip, local stack) is ``make bench``."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bench import motofast, report, requests, sweeps
+from bench.stack import BenchStack
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def stack() -> Iterator[BenchStack]:
+    bench_stack = BenchStack()
+    try:
+        yield bench_stack
+    finally:
+        bench_stack.close()
+
+
+def _by_name(rows: list[dict]) -> dict[str, dict]:
+    return {row["endpoint"]: row for row in rows}
+
+
+def test_calls_per_request_meet_the_targets(stack: BenchStack) -> None:
+    rows = _by_name(requests.measure(stack))
+    assert set(rows) == {e.name for e in requests.ENDPOINTS}
+    for name in ("GET /tours/{id}/access (viewer token)", "GET /tours/{id}/access (no token)",
+                 "GET /tours/{id}/protection"):
+        assert (rows[name]["reads"], rows[name]["writes"], rows[name]["transactions"]) == (1, 0, 0)
+    for name in ("GET /links/unlock/{t}", "GET /links/approve/{t}",
+                 "GET /links/review-confirm/{t}", "GET /links/consent/{t}"):
+        assert rows[name]["calls"] == {"GetItem": 1}, name
+    assert rows["POST /links/unlock/{t}"]["calls"] == {"GetItem": 1, "TransactWriteItems": 1}
+    registration = rows["POST /tours/{id}/registrations (email)"]
+    # ≤ 2 reads + 1 transaction + 1 SES call, plus the suppression lookup before the send
+    # (bench/requests.py SUPPRESSION, docs/scaling.md).
+    assert registration["transactions"] == 1 and registration["ses"] == 1
+    assert registration["reads"] <= 3
+    for row in rows.values():
+        assert report.verdict(row) != "NO", row
+        assert row["calls"].get("Scan", 0) == 0
+
+
+def test_retention_sweep_and_worklists_read_what_is_due(stack: BenchStack) -> None:
+    result = sweeps.retention(stack, 1000)
+    assert result["due"] == 10
+    assert result["summary"]["agencies"] == 2 and result["summary"]["checkpoint"] is None
+    # Due items plus one probe per agency: nothing of the 990 others is read.
+    assert result["index_items_read"] <= 1.2 * result["due"]
+    for name, worklist in result["worklists"].items():
+        assert worklist["members"] == worklist["expected"], name
+        assert worklist["index_items_read"] <= 1.2 * max(1, worklist["members"]), name
+    assert not report.failures({"retention": [result]})
+
+
+def test_review_sweep_reads_what_is_due(stack: BenchStack) -> None:
+    result = sweeps.reviews(stack, 600)
+    assert result["due"] == 6 and result["handled"] == 6, result["summary"]
+    assert result["index_items_read"] <= 1.2 * result["due"]
+
+
+def test_faster_moto_answers_queries_alike(stack: BenchStack) -> None:
+    """The bench's moto speed-up (bench/motofast.py) changes no answer."""
+    sweeps.seed_addresses(stack, 300)
+    client = stack.container.dynamodb
+    table = stack.settings.table("addresses")
+    queries = [
+        {"IndexName": "gdpr", "KeyConditionExpression": "gdpr_pk = :p",
+         "ExpressionAttributeValues": {":p": {"S": f"GDPR#{n}"}}} for n in range(16)
+    ] + [{"KeyConditionExpression": "pk = :p",
+          "ExpressionAttributeValues": {":p": {"S": "AGENCY#demo"}}, "Limit": 50}]
+    fast = [client.query(TableName=table, **q)["Items"] for q in queries]
+    motofast.uninstall()
+    slow = [client.query(TableName=table, **q)["Items"] for q in queries]
+    motofast.install()
+    assert fast == slow and any(fast)
+
+
+def test_import_app_leaves_heavy_modules_for_later() -> None:
+    """Cold start (point 4): the modules only some routes need are imported lazily."""
+    heavy = ("pydantic", "jinja2", "email_validator", "aws_lambda_powertools", "holidays")
+    result = subprocess.run(
+        [sys.executable, "-c", "import sys, app; print(' '.join(m for m in "
+         f"{heavy!r} if m in sys.modules))"], cwd=ROOT, capture_output=True, text=True,
+        timeout=120, check=True)
+    assert result.stdout.strip() == ""
+
+
+def test_report_renders_and_flags_misses() -> None:
+    results = {"coldstart": {"runs": 5, "app_median_ms": 300.0, "boto3_median_ms": 150.0,
+                             "ratio": 2.0, "target_ratio": 1.5, "added_by_app_ms": {}},
+               "package": {"zip_mb": 6.5, "target_mb": 6.0, "largest": {}}}
+    assert "Cold start" in report.render(results)
+    assert len(report.failures(results)) == 2
