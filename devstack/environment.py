@@ -33,11 +33,22 @@ def serialize_moto_calls() -> None:
         return
     from moto.core.botocore_stubber import BotocoreStubber
 
+    from moto.core.model_instances import model_data
+
     original = BotocoreStubber.__call__
+    # moto remembers every model object it ever made for its dashboard, including the
+    # deep copy of each table that every TransactWriteItems takes for a rollback: the
+    # local stack grew by about 1 MB per registration (issue 8's soak). Nothing here reads
+    # that list, so it is emptied after each call; the tables themselves are untouched.
+    dynamodb_models = model_data["dynamodb"]
 
     def locked(self: Any, event_name: str, request: Any, **kwargs: Any) -> Any:
         with _serial_lock:
-            return original(self, event_name, request, **kwargs)
+            try:
+                return original(self, event_name, request, **kwargs)
+            finally:
+                for model in dynamodb_models.values():
+                    model.instances_tracked.clear()  # type: ignore[attr-defined]
 
     BotocoreStubber.__call__ = locked  # type: ignore[method-assign]
     _patched = True

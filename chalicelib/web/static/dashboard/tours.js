@@ -202,6 +202,8 @@ export async function tourForm(main, tourId) {
       contact: Object.fromEntries(Object.entries(contactFields).map(([k, f]) => [k, f.input.value.trim()])),
     };
     if (property.input.value.trim()) body.property_id = property.input.value.trim();
+    // PUT replaces the tour: keep the player origins set through the API, or the edit would reopen CORS.
+    if (tour && tour.allowed_origins) body.allowed_origins = tour.allowed_origins;
     submit.disabled = true;
     try {
       const saved = tour ? await api("PUT", "/agency/tours/" + qs(tourId), body)
