@@ -10,7 +10,7 @@ REGION ?= eu-central-1
 STACK ?= freigabe-$(STAGE)
 BUILD := build/$(STAGE)
 
-.PHONY: install run test lint clean package lint-template deploy browser-deps screenshots fuzz bench
+.PHONY: install run test lint clean package lint-template deploy browser-deps screenshots fuzz bench soak
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PY) -m venv $(VENV)
@@ -42,6 +42,12 @@ test: $(STAMP) browser-deps
 fuzz: $(STAMP)
 	FREIGABE_FUZZ_EXAMPLES=200 FREIGABE_PROPERTY_EXAMPLES=2000 \
 		$(BIN)/python -m pytest -q -s tests/fuzz tests/properties
+
+# The long soak (docs/reliability.md): ten minutes of mixed traffic against the local stack;
+# make test runs the same test for a minute. SOAK_SECONDS overrides.
+SOAK_SECONDS ?= 600
+soak: $(STAMP)
+	FREIGABE_SOAK_SECONDS=$(SOAK_SECONDS) $(BIN)/python -m pytest -q -s -p no:logging tests/soak
 
 # README screenshots: the browser tests write them into docs/screenshots instead of build/.
 screenshots: $(STAMP) browser-deps

@@ -55,7 +55,8 @@ def _in_stack(measure: Callable[[BenchStack], Any]) -> Any:
         stack.close()
 
 
-def run(parts: tuple[str, ...], sizes: list[int], review_size: int) -> dict[str, Any]:
+def run(parts: tuple[str, ...], sizes: list[int], review_size: int,
+        per_thread: int = 100) -> dict[str, Any]:
     from bench import coldstart, concurrency, overhead, requests, sweeps
 
     results: dict[str, Any] = {"started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
@@ -81,8 +82,8 @@ def run(parts: tuple[str, ...], sizes: list[int], review_size: int) -> dict[str,
         with tempfile.TemporaryDirectory(prefix="freigabe-bench-") as build:
             results["package"] = coldstart.package_size(Path(build))
     if "concurrency" in parts:
-        _progress("20 threads x 100 requests against the local stack")
-        results["concurrency"] = concurrency.measure()
+        _progress(f"20 threads x {per_thread} requests against the local stack")
+        results["concurrency"] = concurrency.measure(per_thread=per_thread)
     results["finished"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     return results
 
@@ -93,12 +94,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--review-size", type=int, default=100_000)
     parser.add_argument("--only", default=",".join(PARTS))
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--per-thread", type=int, default=100,
+                        help="requests per thread against the local stack (20 threads)")
     args = parser.parse_args(argv)
     parts = tuple(p for p in args.only.split(",") if p)
     unknown = set(parts) - set(PARTS)
     if unknown:
         parser.error(f"unknown part(s): {', '.join(sorted(unknown))}")
-    results = run(parts, args.sizes, args.review_size)
+    results = run(parts, args.sizes, args.review_size, args.per_thread)
     args.out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n",
                         encoding="utf-8")
     print(report.render(results))

@@ -91,7 +91,8 @@ def render(results: dict[str, Any]) -> str:
         c = results["concurrency"]
         out.append(f"\n6. Local stack, {c['threads']} threads, {c['requests']} requests: "
                    f"{c['throughput_rps']} req/s, p50 {c['p50_ms']} ms, p99 {c['p99_ms']} ms, "
-                   f"5xx/errors {c['server_errors']}")
+                   f"5xx {c['server_errors']}, no answer within {c.get('client_timeout_s', 20)} s "
+                   f"{c.get('no_answer', 0)}")
         out.append("   " + ", ".join(f"{k}: {v}" for k, v in c["statuses"].items()))
     return "\n".join(out)
 
@@ -124,5 +125,7 @@ def failures(results: dict[str, Any]) -> list[str]:
             missed.append(f"handler overhead {r['endpoint']}: p50 ratio {r['ratio_p50']}")
     concurrency = results.get("concurrency")
     if concurrency and concurrency["server_errors"]:
-        missed.append(f"local stack: {concurrency['server_errors']} 5xx/connection errors")
+        missed.append(f"local stack: {concurrency['server_errors']} responses with 5xx")
+    if concurrency and concurrency.get("no_answer"):
+        missed.append(f"local stack: {concurrency['no_answer']} requests without an answer")
     return missed

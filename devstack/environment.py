@@ -32,7 +32,6 @@ def serialize_moto_calls() -> None:
     if _patched:
         return
     from moto.core.botocore_stubber import BotocoreStubber
-
     from moto.core.model_instances import model_data
 
     original = BotocoreStubber.__call__

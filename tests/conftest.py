@@ -63,11 +63,15 @@ for _job in list(application.JOBS):
 
 
 # Personal data and secrets that must never reach a log line: email addresses, phone
-# numbers, the seeded tokens and anything that looks like a link or viewer token.
+# numbers, IP addresses (v4 and v6), the seeded tokens and anything that looks like a link
+# or viewer token.
 _PII = re.compile(
     r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+\.[A-Za-z0-9.-]+"
     r"|\+?\d[\d /-]{7,}\d"
+    r"|\b(?:\d{1,3}\.){3}\d{1,3}\b"
+    r"|(?i:\b(?:[0-9a-f]{0,4}:){3,7}[0-9a-f]{1,4}\b|::ffff:[0-9a-f.:]+)"
     r"|demo-agency-token|other-agency-token|demo-qa-token"
+    r"|\b[a-z2-7]{26}\.[A-Za-z0-9_-]{20,}"
     r"|/links/[a-z-]+/[A-Za-z0-9_-]{16,}")
 
 

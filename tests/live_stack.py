@@ -42,7 +42,8 @@ class Stack:
         self.base = base
 
     def call(self, method: str, path: str, *, json_body: Any = None, form: str | None = None,
-             token: str | None = None, headers: dict[str, str] | None = None) -> Reply:
+             token: str | None = None, headers: dict[str, str] | None = None,
+             timeout: float = 20) -> Reply:
         sent = dict(headers or {})
         data = None
         if json_body is not None:
@@ -56,7 +57,7 @@ class Stack:
         url = path if path.startswith("http") else self.base + path
         request = urllib.request.Request(url, data=data, method=method, headers=sent)
         try:
-            with _opener.open(request, timeout=20) as response:
+            with _opener.open(request, timeout=timeout) as response:
                 return Reply(response.status, _lower(response.headers), response.read())
         except urllib.error.HTTPError as error:
             with error:

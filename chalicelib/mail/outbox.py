@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
@@ -14,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from chalicelib.clock import Clock, epoch_seconds, iso
+from chalicelib.errors import Unavailable
 from chalicelib.mail.message import Mailbox, MailMessage
 from chalicelib.mail.ses import Mailer, MailError
 from chalicelib.metrics import MAILS_FAILED, MAILS_SENT, MAILS_SUPPRESSED, Recorder
@@ -30,6 +32,7 @@ from chalicelib.storage.dynamo import (
 log = logging.getLogger("freigabe.mail")
 
 DUE_SHARDS = 4
+MARK_SENT_PAUSE = 0.2  # seconds before recording a sent mail again after a throttle
 SENT_RECORD_DAYS = 90
 
 
@@ -255,11 +258,18 @@ class Outbox:
 
     def deliver(self, mails: Iterable[OutboxMail], report: DeliveryReport | None = None
                 ) -> DeliveryReport:
-        """Sends mails this process has staged or claimed. Never raises for mail errors:
-        the state change that caused the mail has already happened."""
+        """Sends mails this process has staged or claimed. Never raises for mail or
+        storage errors: the state change that caused the mail has already happened, and a
+        503 now would make the client repeat it (a second registration)."""
         report = report or DeliveryReport()
         for mail in mails:
-            self._attempt(mail, report)
+            try:
+                self._attempt(mail, report)
+            except Unavailable:
+                # The record stays pending; the job takes it over once the claim ends.
+                report.errors.append("storage_throttled")
+                log.warning("outbox record not updated: DynamoDB throttled",
+                            extra={"mail_id": mail.mail_id, "kind": mail.kind})
         return report
 
     def retry_due(self, limit: int = 500) -> DeliveryReport:
@@ -304,10 +314,19 @@ class Outbox:
                                agency_id=mail.message.tags.get("agency"))
             return
         self.metrics.count(MAILS_SENT)
-        if self.store.mark_sent(mail.mail_id, provider_id, now):
+        if self._mark_sent(mail, provider_id, now):
             report.sent += 1
         else:
             # Someone else finished this record in between; the send already happened.
             log.warning("outbox record was not pending after send",
                         extra={"mail_id": mail.mail_id})
             report.sent += 1
+
+    def _mark_sent(self, mail: OutboxMail, provider_id: str, now: datetime) -> bool:
+        """The send has happened: record it, trying once more after a throttle (a record
+        left pending would be sent again by the job once its claim ends)."""
+        try:
+            return self.store.mark_sent(mail.mail_id, provider_id, now)
+        except Unavailable:
+            time.sleep(MARK_SENT_PAUSE)
+            return self.store.mark_sent(mail.mail_id, provider_id, now)

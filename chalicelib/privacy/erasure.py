@@ -282,11 +282,13 @@ class Erasure:
                     break
         self._delete_chunks(keys)
         done = iso(self.clock.now())
+        # The proof copy first: the tombstone's pending mark is what a resumed clean-up
+        # looks for, so it goes last (a crash between the two left the proof "pending").
+        proof = proof_key(agency_id, tombstone.get("email_hash"), address_id)
+        self.table.update(*proof, Update(sets={"status": "complete", "completed_at": done}))
         self.table.update(*tombstone_key(agency_id, address_id),
                           Update(sets={"status": "complete", "completed_at": done},
                                  removes=["cleanup", "gdpr_pk", "gdpr_sk"]))
-        proof = proof_key(agency_id, tombstone.get("email_hash"), address_id)
-        self.table.update(*proof, Update(sets={"status": "complete", "completed_at": done}))
         return {**{k: v for k, v in tombstone.items() if k not in ("cleanup", "gdpr_pk",
                                                                     "gdpr_sk")},
                 "status": "complete", "completed_at": done}

@@ -223,12 +223,18 @@ class AddressService:
         if isinstance(result, Refused):
             raise Conflict(RETENTION_ACTIVE, code=result.reason)
         if result is None:
-            # Gone already; a deletion whose clean-up was interrupted is finished now.
-            tombstone = self.erasure.tombstone(agency_id, address_id)
-            if tombstone is None or tombstone.get("status") != "cleanup_pending":
+            result = self._finish_interrupted(agency_id, address_id)
+            if result is None:
                 raise NotFound("Adresse nicht gefunden.")
-            result = self.erasure.resume(agency_id, address_id) or tombstone
         return {"deleted": address_id, "tombstone": public_tombstone(result)}
+
+    def _finish_interrupted(self, agency_id: str, address_id: str) -> Any:
+        """The address is gone: if its deletion's clean-up was interrupted (a 503 the
+        client now repeats), finish it and return the tombstone; otherwise None."""
+        tombstone = self.erasure.tombstone(agency_id, address_id)
+        if tombstone is None or tombstone.get("status") != "cleanup_pending":
+            return None
+        return self.erasure.resume(agency_id, address_id) or tombstone
 
     def bulk_delete(self, agency_id: str, payload: Any, by: str) -> dict[str, Any]:
         data = validate_model(AddressIds, payload)
@@ -237,7 +243,10 @@ class AddressService:
         found = self.book.get_many(agency_id, data.address_ids)
         for address_id in data.address_ids:
             if address_id not in found:
-                refused.append({"address_id": address_id, "reason": "not_found"})
+                if self._finish_interrupted(agency_id, address_id) is not None:
+                    deleted.append(address_id)
+                else:
+                    refused.append({"address_id": address_id, "reason": "not_found"})
                 continue
             result = self.erasure.erase(agency_id, address_id, reason="agency_bulk_delete",
                                         by=by, address=found[address_id])

@@ -116,6 +116,8 @@ def parse_json_object(raw: bytes | None, max_bytes: int) -> dict[str, Any]:
 
 
 Handler = Callable[[RequestContext], Any]
+# Renders an error as the route's own kind of answer (the link pages: a German HTML page).
+ErrorPage = Callable[[AppError, bool], Response]
 
 
 class Api:
@@ -127,11 +129,13 @@ class Api:
     def route(self, path: str, methods: Iterable[str] = ("GET",), *,
               auth: Literal["agency", "qa"] | None = None, status: int = 200,
               cors: CORSConfig | None = None, content_types: list[str] | None = None,
-              dev_only: bool = False) -> Callable[[Handler], Handler]:
+              dev_only: bool = False, error_page: ErrorPage | None = None
+              ) -> Callable[[Handler], Handler]:
         def decorator(handler: Handler) -> Handler:
             @functools.wraps(handler)
             def view(**params: str) -> Response:
-                return self._run(handler, params, auth=auth, status=status, dev_only=dev_only)
+                return self._run(handler, params, auth=auth, status=status, dev_only=dev_only,
+                                 error_page=error_page)
 
             options: dict[str, Any] = {"methods": list(methods)}
             if cors is not None:
@@ -144,7 +148,7 @@ class Api:
         return decorator
 
     def _run(self, handler: Handler, params: dict[str, str], *, auth: str | None, status: int,
-             dev_only: bool) -> Response:
+             dev_only: bool, error_page: ErrorPage | None = None) -> Response:
         from chalicelib.wiring import get_container
 
         request = self.app.current_request
@@ -167,6 +171,8 @@ class Api:
                 raise NotFound()
             result = handler(ctx)
         except AppError as error:
+            if error_page is not None:
+                return error_page(error, request.method == "HEAD")
             return error_response(error)
         except Exception:
             log.exception("unhandled error")

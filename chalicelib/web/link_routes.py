@@ -63,7 +63,9 @@ def _form(ctx: RequestContext) -> dict[str, str]:
 
 
 def register(api: Api) -> None:
-    @api.route("/links/{purpose}/{token}", methods=["GET", "HEAD"])
+    # error_page: even a request the edge refuses before the handler runs (an absurdly long
+    # path segment) gets the German page with the link headers, not the JSON envelope.
+    @api.route("/links/{purpose}/{token}", methods=["GET", "HEAD"], error_page=_error_page)
     def show_link(ctx: RequestContext) -> Response:
         head = ctx.request.method == "HEAD"
         try:
@@ -74,7 +76,8 @@ def register(api: Api) -> None:
         # of any Referer and works behind any base path.
         return _page(page, confirm_action="", head=head)
 
-    @api.route("/links/{purpose}/{token}", methods=["POST"], content_types=FORM_TYPES)
+    @api.route("/links/{purpose}/{token}", methods=["POST"], content_types=FORM_TYPES,
+               error_page=_error_page)
     def perform_link(ctx: RequestContext) -> Response:
         try:
             submission = Submission(_form(ctx), ctx.client_ip, ctx.header("user-agent"))

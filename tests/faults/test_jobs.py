@@ -21,8 +21,7 @@ from chalice.test import Client
 import app as application
 from tests.conftest import QA
 from tests.faults.scenarios import World
-from tests.faults.worlds import KillAfterCommits, Killed, all_items, dump, fresh_world, \
-    seeded_randomness
+from tests.faults.worlds import KillAfterCommits, Killed, all_items, dump, fresh_world, seeded_randomness
 from tests.functional.test_mail_delivery import SesFaults as PlannedSesFaults
 from tests.functional.test_ses_feedback import BOUNCE_PERMANENT, SentMails, notification
 
@@ -32,14 +31,6 @@ FIGURES: Counter[str] = Counter()
 @pytest.fixture
 def world(http: Any, outbox: Any, clock: Any, container: Any) -> World:
     return World(http, outbox, clock, container)
-
-
-@pytest.fixture
-def settings():  # noqa: ANN201 - fixture override
-    from chalicelib.config import Settings
-
-    # Sample every eligible review for re-verification, so the sweep has work each night.
-    return Settings.from_env().model_copy(update={"review_reverify_share": 1.0})
 
 
 def review_sweep_work(w: World) -> None:
@@ -112,6 +103,15 @@ def test_a_scheduled_handler_invoked_twice_with_one_event_acts_once(world, handl
     with Client(application.app, stage_name="local") as client:
         invoke = scheduled(handler)
         first = invoke(client)
+        # The retention sweep stops with a checkpoint when its Lambda time runs short (the
+        # test client's context is short) and the next invocation continues: the same event
+        # delivered again once the day is done must change nothing.
+        for _ in range(10):
+            if first.get("checkpoint") is None:
+                break
+            done_before = first.get(effect) or 0
+            first = invoke(client)
+            first[effect] = (first.get(effect) or 0) + done_before
         assert first.get(effect), first  # there was work, and it was done
         after_first, sent_after_first = dump(region), len(world.outbox())
         assert after_first != before

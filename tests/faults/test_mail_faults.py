@@ -31,11 +31,6 @@ def faults(container: Any) -> DynamoFaults:
     return DynamoFaults(container.dynamodb)
 
 
-@pytest.fixture
-def ses(container: Any) -> SesFaults:
-    return SesFaults(container.ses)
-
-
 class _Unreachable(SesFaults):
     """SES does not answer at all (a BotoCoreError, not an SES error code)."""
 
@@ -79,48 +74,42 @@ JOB_SCENARIOS = [
 MAILING = SCENARIOS + JOB_SCENARIOS
 
 
-def _prepare_with_reference(world: World, scenario: Scenario, faults: DynamoFaults
-                            ) -> tuple[Reference, Any, int]:
-    reference = Reference(world, scenario, faults)
-    if not reference.mails:
-        pytest.skip(f"{scenario.name} sends no mail")
-    fresh_world(world.container, world.clock)
-    act = scenario.prepare(world)
-    return reference, act, len(world.outbox())
-
-
 @pytest.mark.parametrize("scenario", MAILING, ids=str)
-def test_with_ses_failing_the_request_succeeds_and_each_mail_goes_out_once_later(
+def test_ses_faults_never_fail_the_request_and_each_mail_goes_out_once(
         world, faults, container, scenario):
     ses = _Unreachable(container.ses)
     code = TRANSIENT[MAILING.index(scenario) % len(TRANSIENT)]
     with seeded_randomness():
-        reference, act, sent_before = _prepare_with_reference(world, scenario, faults)
-        attempts_before = ses.attempts
+        reference = Reference(world, scenario, faults)
+        if not reference.mails:
+            pytest.skip(f"{scenario.name} sends no mail")
+        expected = sum(reference.mails.values())
+
+        # Transient: kept, and sent once by the job.
+        fresh_world(world.container, world.clock)
+        act = scenario.prepare(world)
+        sent_before, attempts_before = len(world.outbox()), ses.attempts
         ses.fail_all = code
         reply = act()
         ses.fail_all = None
         FIGURES[f"ses {code}"] += ses.attempts - attempts_before
         assert reply.status == scenario.status, (scenario.name, reply.status, reply.body[:300])
-        assert ses.attempts - attempts_before == sum(reference.mails.values())
+        assert ses.attempts - attempts_before == expected
         assert len(world.outbox()) == sent_before, "a failed send reached the outbox"
-
         settle(world)
         assert mails(world, sent_before) == reference.mails, scenario.name
         # Each mail was tried once in the request and once more by the job: no third try.
-        assert ses.attempts - attempts_before == 2 * sum(reference.mails.values())
+        assert ses.attempts - attempts_before == 2 * expected
 
-
-@pytest.mark.parametrize("scenario", MAILING, ids=str)
-def test_a_mail_ses_refuses_is_tried_once_and_never_again(world, faults, ses, scenario):
-    with seeded_randomness():
-        reference, act, sent_before = _prepare_with_reference(world, scenario, faults)
-        attempts_before = ses.attempts
+        # Permanent: tried once, never again, nothing sent.
+        fresh_world(world.container, world.clock)
+        act = scenario.prepare(world)
+        sent_before, attempts_before = len(world.outbox()), ses.attempts
         ses.fail_all = "MessageRejected"
         reply = act()
         assert reply.status == scenario.status, (scenario.name, reply.status, reply.body[:300])
         settle(world)
         ses.fail_all = None
         FIGURES["ses MessageRejected"] += ses.attempts - attempts_before
-        assert ses.attempts - attempts_before == sum(reference.mails.values())
+        assert ses.attempts - attempts_before == expected
         assert len(world.outbox()) == sent_before

@@ -290,6 +290,21 @@ def test_malformed_token_is_404(http, flow_for, state, purpose):
     assert state(flow) == before
 
 
+@pytest.mark.parametrize("segment", ["purpose", "token"])
+def test_an_absurdly_long_path_segment_is_the_404_page_not_json(http, segment):
+    """Found by schemathesis: a segment over 200 characters is refused before the handler
+    runs, and was answered with the JSON envelope instead of the link page."""
+    long = "A" * 201
+    path = f"/links/{long}/{WELL_FORMED_UNKNOWN}" if segment == "purpose" else (
+        f"/links/unlock/{long}")
+    for reply in (http.get(path), http.form_post(path)):
+        assert_page(reply, 404)
+        assert "Link nicht gefunden" in reply.text
+    head = http.head(path)
+    assert_page(head, 404)
+    assert head.body == b""
+
+
 @pytest.mark.parametrize("purpose", ["confirm", "approval", "UNLOCK", "x"])
 def test_unknown_purpose_is_404_even_with_a_live_token(http, flows, state, purpose):
     flow = flows("manual")

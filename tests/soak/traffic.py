@@ -11,17 +11,19 @@ import random
 import re
 import threading
 import time
+import urllib.error
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from tests.conftest import DEMO, QA, registration_payload, tour_payload
+from tests.conftest import DEMO, QA, Reply, registration_payload, tour_payload
 from tests.live_stack import Running
 
 TOURS_PER_MODE = 8          # registrations spread over tours: 30 per IP, tour and hour
 CLOCK_STEP = timedelta(minutes=30)
-OUTBOX_EVERY = 8.0          # seconds between reads of /dev/outbox (it grows with the run)
+CLIENT_TIMEOUT = 60.0      # seconds; moto's Query and transactions slow down as tables grow
+OUTBOX_EVERY = 15.0         # seconds between reads of /dev/outbox (it grows with the run)
 LINK = re.compile(r"http://127\.0\.0\.1:\d+/links/([a-z-]+)/([A-Za-z0-9_-]+)")
 
 
@@ -63,7 +65,7 @@ class Soak:
         self.seconds = seconds
         self.threads = threads
         self.ledger = Ledger()
-        self.rng = random.Random(seed)
+        self.rng = random.Random(seed)  # noqa: S311 - a reproducible traffic mix
         self.counter = iter(range(10**9))
         self.counter_lock = threading.Lock()
         self.stop = threading.Event()
@@ -76,7 +78,12 @@ class Soak:
     # -- helpers ----------------------------------------------------------------------------
 
     def call(self, kind: str, method: str, path: str, **kw: Any) -> Any:
-        reply = self.stack.call(method, path, **kw)
+        try:
+            reply = self.stack.call(method, path, timeout=CLIENT_TIMEOUT, **kw)
+        except (TimeoutError, urllib.error.URLError, ConnectionError) as exc:
+            # The client gave up: not an answer of the server, and for a write the outcome
+            # is unknown; counted, and allowed for in the checks below.
+            reply = Reply(0, {}, repr(exc).encode())
         self.ledger.note(kind, reply)
         return reply
 
@@ -132,6 +139,8 @@ class Soak:
             purpose, url = self.ledger.links.pop(self.rng.randrange(len(self.ledger.links)))
         self.call(f"link GET {purpose}", "GET", url)
         first = self.call(f"link POST {purpose}", "POST", url, form="confirm=1")
+        if first.status == 0:
+            return  # unknown whether it was used: no replay check
         if first.status in (200, 303):
             with self.ledger.lock:
                 self.ledger.link_successes[url] += 1
@@ -222,8 +231,9 @@ class Soak:
             self.clock_steps += 1
             for job in ("mail-retry", "review-sweep", "retention-sweep"):
                 if job == "mail-retry" or self.clock_steps % 6 == 0:
-                    reply = self.call(f"job {job}", "POST", f"/dev/jobs/{job}", json_body={})
-                    assert reply.status == 200, reply.body
+                    # A failed job shows in the summary (a 5xx fails the test; a client
+                    # timeout is counted): the night shift goes on either way.
+                    self.call(f"job {job}", "POST", f"/dev/jobs/{job}", json_body={})
                     self.jobs[job] += 1
 
     def warm_up(self) -> None:
@@ -315,6 +325,8 @@ class Soak:
             "listed_once": sum(1 for r in ledger.accepted if listed[r] == 1),
             "listed_twice_or_missing": sum(1 for r in ledger.accepted if listed[r] != 1),
             "unknown_listed": sum(1 for r in listed if r not in ledger.accepted),
+        "client_timeouts": {kind: n for (kind, status), n in ledger.requests.items()
+                            if status == 0},
             "unlock_mails_per_email_registration": dict(unlock_counts),
             "mails": len(messages),
             "links_used": len(ledger.link_successes),
