@@ -3,14 +3,28 @@ the review sweep (and the re-verification link) has work whenever a scenario nee
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from chalicelib.config import Settings
+from tests.faults.scenarios import World
+from tests.faults.worlds import DynamoFaults
 
 
 @pytest.fixture
 def settings() -> Settings:
     return Settings.from_env().model_copy(update={"review_reverify_share": 1.0})
+
+
+@pytest.fixture
+def world(http: Any, outbox: Any, clock: Any, container: Any) -> World:
+    return World(http, outbox, clock, container)
+
+
+@pytest.fixture
+def faults(container: Any) -> DynamoFaults:
+    return DynamoFaults(container.dynamodb)
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

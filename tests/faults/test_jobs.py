@@ -28,11 +28,6 @@ from tests.functional.test_ses_feedback import BOUNCE_PERMANENT, SentMails, noti
 FIGURES: Counter[str] = Counter()
 
 
-@pytest.fixture
-def world(http: Any, outbox: Any, clock: Any, container: Any) -> World:
-    return World(http, outbox, clock, container)
-
-
 def review_sweep_work(w: World) -> None:
     """Work of every kind for the review sweep: purges, a re-verification sample, an
     unanswered re-verification and a passed statement deadline."""

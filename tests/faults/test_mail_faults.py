@@ -14,21 +14,11 @@ from botocore.exceptions import EndpointConnectionError
 
 from tests.faults.scenarios import SCENARIOS, Scenario, World
 from tests.faults.test_write_faults import Reference, mails, settle
-from tests.faults.worlds import DynamoFaults, SesFaults, fresh_world, seeded_randomness
+from tests.faults.worlds import SesFaults, fresh_world, seeded_randomness
 
 TRANSIENT = ["TooManyRequestsException", "LimitExceededException", "InternalFailure",
              "SendingPausedException", "connection"]
 FIGURES: Counter[str] = Counter()
-
-
-@pytest.fixture
-def world(http: Any, outbox: Any, clock: Any, container: Any) -> World:
-    return World(http, outbox, clock, container)
-
-
-@pytest.fixture
-def faults(container: Any) -> DynamoFaults:
-    return DynamoFaults(container.dynamodb)
 
 
 class _Unreachable(SesFaults):

@@ -34,16 +34,6 @@ from tests.faults.worlds import (
 FIGURES: Counter[str] = Counter()
 
 
-@pytest.fixture
-def world(http: Any, outbox: Any, clock: Any, container: Any) -> World:
-    return World(http, outbox, clock, container)
-
-
-@pytest.fixture
-def faults(container: Any) -> DynamoFaults:
-    return DynamoFaults(container.dynamodb)
-
-
 def mail_job(world: World) -> dict[str, Any]:
     return world.ok(world.http.post("/dev/jobs/mail-retry", {}))
 

@@ -26,11 +26,6 @@ HEADERS = {"from", "to", "subject", "reply-to", "date", "message-id", "mime-vers
            "content-language"}
 
 
-@pytest.fixture
-def world(http: Any, outbox: Any, clock: Any, container: Any) -> World:
-    return World(http, outbox, clock, container)
-
-
 def raw_mails(region: str) -> list[email.message.EmailMessage]:
     from moto.core import DEFAULT_ACCOUNT_ID
     from moto.ses.models import ses_backends

@@ -31,11 +31,6 @@ OWN_DATA_STATUSES = {200, 201, 404, 409, 422}
 
 
 @pytest.fixture
-def world(http: Any, outbox: Any, clock: Any, container: Any) -> World:
-    return World(http, outbox, clock, container)
-
-
-@pytest.fixture
 def demo(world: World) -> dict[str, Any]:
     """One record of every kind for ``demo``, and the strings that identify them."""
     tour = world.tour("manual", title="Geheimes Penthouse Demo")

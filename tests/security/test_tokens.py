@@ -12,8 +12,6 @@ import math
 import re
 from typing import Any
 
-import pytest
-
 from chalicelib import secrets_util
 from chalicelib.secrets_util import new_id, new_secret, sha256_hex
 from tests.conftest import DEMO, QA
@@ -22,11 +20,6 @@ from tests.faults.worlds import SesFaults, all_items
 
 LINK = re.compile(r"http://freigabe\.test/links/([a-z-]+)/([A-Za-z0-9_-]+)")
 ENTRY = re.compile(r"#freigabe=([a-z2-7]{26})\.([A-Za-z0-9_-]+)")
-
-
-@pytest.fixture
-def world(http: Any, outbox: Any, clock: Any, container: Any) -> World:
-    return World(http, outbox, clock, container)
 
 
 def bits_of_urlsafe(token: str) -> float:
