@@ -43,14 +43,20 @@ def _fold(word: str) -> str:
 
 def canonical(word: str) -> str:
     """The form both the lexicon and a text's words are compared in."""
-    word = unicodedata.normalize("NFC", word).casefold().translate(_LEET)
-    # Collapse before and after folding: "üüü" → "ü" → "ue"; "ss" → "s".
-    return _collapse(_fold(_collapse(word)))
+    word = unicodedata.normalize("NFKC", word).casefold().translate(_LEET)
+    # Collapse before and after folding: "üüü" → "ü" → "ue"; "ss" → "s". Folding may
+    # uncover capitals (NFKD of "𝓐" is "A"), so case is folded once more.
+    return _collapse(_fold(_collapse(word)).casefold())
 
 
 def words(text: str) -> list[str]:
     """The text's words in canonical form, with split-up words joined again."""
-    text = unicodedata.normalize("NFKC", text).casefold().translate(_LEET)
+    # lower(), not casefold(): "ß" must stay one letter in "s c h e i ß k e r l" (canonical
+    # folds it per word).
+    text = unicodedata.normalize("NFKC", text).lower().translate(_LEET)
+    # A mark NFKC could not compose would split the word ("ü" plus a second diaeresis,
+    # "u.¨.g"): a lone diaeresis is the German "e" of "ue", any other mark goes.
+    text = "".join(c for c in text.replace("\u0308", "e") if not unicodedata.combining(c))
     text = _BANG_AS_I.sub("i", text)
     text = _IN_WORD_SEPARATORS.sub("", text)
     raw = _WORDS.findall(text)
