@@ -37,7 +37,9 @@ def test_linked_operations_conform(target: Target) -> None:
 
     try:
         Workflow.run(settings=settings(
-            max_examples=max(5, EXAMPLES), stateful_step_count=8, derandomize=True,
+            # Capped: past ~100 runs hypothesis replays choices whose rules depend on the
+            # live server's state and stops with FlakyStrategyDefinition (seen at 200).
+            max_examples=min(max(5, EXAMPLES), 100), stateful_step_count=8, derandomize=True,
             database=None, deadline=None, suppress_health_check=list(HealthCheck)))
     finally:
         session.close()
