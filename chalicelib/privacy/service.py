@@ -92,9 +92,7 @@ class AddressService:
         try:
             tx.execute()
         except TransactionCancelled as exc:
-            if "email" in exc.failed:
-                raise Conflict("Für diese E-Mail-Adresse gibt es bereits eine Adresse.",
-                               code="email_exists") from exc
+            _refuse_taken_email(exc)
             raise Unavailable(retry_after=1) from exc
         return public_address(item)
 
@@ -160,9 +158,7 @@ class AddressService:
             try:
                 tx.execute()
             except TransactionCancelled as exc:
-                if "email" in exc.failed:
-                    raise Conflict("Für diese E-Mail-Adresse gibt es bereits eine Adresse.",
-                                   code="email_exists") from exc
+                _refuse_taken_email(exc)
                 before = self.book.require(agency_id, address_id)
                 continue
             return public_address(after)
@@ -281,3 +277,10 @@ class AddressService:
             today=berlin_date(now), action_labels=ACTION_LABELS, channel_labels=CHANNEL_LABELS,
             status_labels=STATUS_LABELS, when=lambda value: german_datetime(parse_iso(value)),
         )
+
+
+def _refuse_taken_email(exc: TransactionCancelled) -> None:
+    """The address book's unique-email item refused the write: 409, not a retry."""
+    if "email" in exc.failed:
+        raise Conflict("Für diese E-Mail-Adresse gibt es bereits eine Adresse.",
+                       code="email_exists") from exc
