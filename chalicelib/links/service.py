@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -72,6 +72,10 @@ class Submission:
     form: dict[str, str] = field(default_factory=dict)
     ip: str | None = None
     user_agent: str | None = None
+    # 0 on the first try. An action may act on the state its link recorded at issue (no
+    # read): its version-conditioned write fails if that state is stale, and the retry
+    # (attempt > 0) reads the record.
+    attempt: int = 0
 
 
 class FormInvalid(Exception):
@@ -196,13 +200,13 @@ class LinkService:
 
     def perform(self, purpose: str, token: str, submission: Submission | None = None) -> Outcome:
         submission = submission or Submission()
-        for _attempt in range(3):
+        for attempt in range(3):
             link = self.load(purpose, token)
             action = self._actions[purpose]
             page = action.describe(link)
+            submission = replace(submission, attempt=attempt)
             if page.fields:
-                submission = Submission(_checked_form(page, submission.form), submission.ip,
-                                        submission.user_agent)
+                submission = replace(submission, form=_checked_form(page, submission.form))
             tx = Transaction(self.core.client)
             self.consume(tx, link)
             try:

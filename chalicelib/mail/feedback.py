@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -16,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from chalicelib.clock import Clock, iso
 from chalicelib.mail.outbox import Outbox
-from chalicelib.storage.dynamo import Condition, Table, Update
+from chalicelib.storage.dynamo import Condition, Table, Transaction, Update
 
 log = logging.getLogger("freigabe.mail.feedback")
 
@@ -91,6 +92,12 @@ class Suppressions:
 
     def suppressed(self, addresses: list[str]) -> set[str]:
         return {a for a in addresses if self.core.get(*self.key(a), consistent=False)}
+
+    def guard(self, tx: Transaction, addresses: list[str],
+              otherwise: Callable[[], None]) -> None:
+        for address in addresses:
+            tx.guard(self.core, *self.key(address), Condition("attribute_not_exists({pk})"),
+                     otherwise=otherwise)
 
     def suppress(self, address: str, reason: str, at: datetime | None, feedback_id: str) -> None:
         moment = iso(at or self.clock.now())

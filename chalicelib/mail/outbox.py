@@ -36,6 +36,17 @@ MARK_SENT_PAUSE = 0.2  # seconds before recording a sent mail again after a thro
 SENT_RECORD_DAYS = 90
 
 
+@dataclass
+class Screening:
+    """The suppression-list verdict on a mail, decided inside the transaction that staged
+    it (a guard on the list's item), so the send needs no lookup of its own."""
+
+    suppressed: bool = False
+
+    def mark_suppressed(self) -> None:
+        self.suppressed = True
+
+
 @dataclass(frozen=True)
 class OutboxMail:
     mail_id: str
@@ -46,6 +57,9 @@ class OutboxMail:
     ref_id: str | None = None
     attempts: int = 0
     due_sk: str | None = None
+    # Set by ``Outbox.stage``; a mail read back from the store (mail-retry) has none and
+    # is looked up again, since an address can be suppressed in the meantime.
+    screening: Screening | None = field(default=None, compare=False)
 
 
 @dataclass
@@ -201,6 +215,12 @@ SES_TAG_VALUE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 class SuppressionList(Protocol):
     def suppressed(self, addresses: list[str]) -> set[str]: ...
 
+    def guard(self, tx: Transaction, addresses: list[str],
+              otherwise: Callable[[], None]) -> None:
+        """Adds to ``tx`` a check that no address is listed; ``otherwise`` runs instead
+        when one is."""
+        ...
+
 
 class Outbox:
     def __init__(self, store: OutboxStore, mailer: Mailer, clock: Clock, *,
@@ -251,9 +271,15 @@ class Outbox:
 
     def stage(self, tx: Transaction, mails: Iterable[OutboxMail]) -> list[OutboxMail]:
         now = self.clock.now()
-        staged = [replace(m, attempts=1) for m in mails]
-        for mail in staged:
+        staged = []
+        for mail in mails:
+            mail = replace(mail, attempts=1)
+            if self.suppressions is not None:
+                mail = replace(mail, screening=Screening())
+                self.suppressions.guard(tx, list(mail.message.to),
+                                        mail.screening.mark_suppressed)
             self.store.stage(tx, mail, now, now + timedelta(seconds=self.claim_seconds))
+            staged.append(mail)
         return staged
 
     def deliver(self, mails: Iterable[OutboxMail], report: DeliveryReport | None = None
@@ -286,7 +312,7 @@ class Outbox:
 
     def _attempt(self, mail: OutboxMail, report: DeliveryReport) -> None:
         now = self.clock.now()
-        if self.suppressions is not None and self.suppressions.suppressed(list(mail.message.to)):
+        if self._suppressed(mail):
             # Never send to a suppressed address; record it as such (not silently dropped).
             self.store.mark_failed(mail.mail_id, "suppressed", now, status="suppressed")
             report.suppressed += 1
@@ -321,6 +347,12 @@ class Outbox:
             log.warning("outbox record was not pending after send",
                         extra={"mail_id": mail.mail_id})
             report.sent += 1
+
+    def _suppressed(self, mail: OutboxMail) -> bool:
+        if mail.screening is not None:
+            return mail.screening.suppressed
+        return self.suppressions is not None and bool(
+            self.suppressions.suppressed(list(mail.message.to)))
 
     def _mark_sent(self, mail: OutboxMail, provider_id: str, now: datetime) -> bool:
         """The send has happened: record it, trying once more after a throttle (a record

@@ -35,7 +35,7 @@ from chalicelib.privacy import mails, rules
 from chalicelib.privacy.addresses import AddressBook
 from chalicelib.privacy.model import AddressIds
 from chalicelib.privacy.records import stage_record
-from chalicelib.secrets_util import new_id
+from chalicelib.secrets_util import new_id, new_secret, sha256_hex
 from chalicelib.storage.dynamo import Item, Transaction, TransactionCancelled
 from chalicelib.validation import validate_model
 
@@ -97,21 +97,23 @@ class ConsentService:
         for _attempt in range(4):
             now = self.clock.now()
             snapshot = {name: item.get(name) for name in SNAPSHOT_FIELDS}
-            context = {"agency_id": agency_id, "address_id": address_id,
-                       "request_id": new_id(), "agency": agency, "address": snapshot}
             tx = Transaction(self.table.client)
             for label, token_hash in retire.items():
                 self.links.supersede(tx, token_hash, label=label)
+            tokens = {purpose: new_secret() for purpose in PURPOSES}
+            hashes = {purpose: sha256_hex(token) for purpose, token in tokens.items()}
+            after = self.book.stage_change(tx, item, {
+                "last_consent_request_on": today.isoformat(), "last_consent_request_at": iso(now),
+                "consent_links": hashes,
+            }, adds={"consent_link_hashes": set(hashes.values()), "mail_ids": {mail_id}})
+            context = {"agency_id": agency_id, "address_id": address_id,
+                       "request_id": new_id(), "agency": agency, "address": snapshot,
+                       "address_state": _state(after)}
             valid_for = timedelta(days=CONSENT_LINK_DAYS)
             issued = {purpose: self.links.issue(tx, purpose=purpose, record_id=address_id,
                                                 agency_id=agency_id, valid_for=valid_for,
-                                                context=context)
+                                                context=context, token=tokens[purpose])
                       for purpose in PURPOSES}
-            self.book.stage_change(tx, item, {
-                "last_consent_request_on": today.isoformat(), "last_consent_request_at": iso(now),
-                "consent_links": {p: link.token_hash for p, link in issued.items()},
-            }, adds={"consent_link_hashes": {link.token_hash for link in issued.values()},
-                     "mail_ids": {mail_id}})
             self.book.stage_activity(tx, agency_id, address_id, {
                 "type": "gdpr", "source": "consent_assistant",
                 "note": "Einverständnis-Assistent: E-Mail mit den gespeicherten Daten und der "
@@ -152,7 +154,10 @@ class ConsentService:
                page: Page) -> Outcome:
         ctx = link["context"]
         agency_id, address_id = ctx["agency_id"], ctx["address_id"]
-        item = self.book.get(agency_id, address_id)
+        # The address as the consent mail left it: usually still current, and the write
+        # below is conditional on its version, so only a changed address costs a read.
+        item = ctx.get("address_state") if submission.attempt == 0 else None
+        item = item or self.book.get(agency_id, address_id)
         if item is None:
             raise StaleLink()  # the address was deleted meanwhile
         now = self.clock.now()
@@ -202,6 +207,11 @@ class ConsentService:
 
         return Outcome(page=_result_page(purpose, agency, now, record_id),
                        after_commit=after_commit)
+
+
+def _state(address: Item) -> Item:
+    """What ``AddressBook.stage_change`` needs of an address (its sets only grow by ADD)."""
+    return {name: value for name, value in address.items() if not isinstance(value, set)}
 
 
 def _result_page(purpose: str, agency: dict[str, str], at: datetime,

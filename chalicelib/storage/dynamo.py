@@ -3,7 +3,7 @@ writes, labelled transactions, and the mapping of throttling to ``Unavailable``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -301,6 +301,8 @@ class Transaction:
         self.client = client
         self._ops: list[dict[str, Any]] = []
         self._labels: list[str] = []
+        # label of a guard -> what to do when the transaction has to go without it
+        self._fallbacks: dict[str, list[Callable[[], None]]] = {}
 
     def __len__(self) -> int:
         return len(self._ops)
@@ -329,12 +331,48 @@ class Transaction:
         op.update(_expression_args(None, condition))
         return self._add({"ConditionCheck": op}, label)
 
+    def guard(self, table: Table, pk: str, sk: str, condition: Condition, *,
+              otherwise: Callable[[], None]) -> Transaction:
+        """A ConditionCheck the transaction can do without. When only guards fail, the
+        failed ones are dropped, their ``otherwise`` runs, and the rest is sent again: a
+        rare case costs a second transaction instead of every call costing a read first.
+        One check per item (a transaction may touch an item once): guarding the same key
+        again only adds its ``otherwise``."""
+        label = f"guard:{table.name}:{pk}:{sk}"
+        if label in self._fallbacks:
+            self._fallbacks[label].append(otherwise)
+            return self
+        self._fallbacks[label] = [otherwise]
+        return self.check(table, pk, sk, condition, label=label)
+
     def _add(self, op: dict[str, Any], label: str) -> Transaction:
         self._ops.append(op)
         self._labels.append(label)
         return self
 
     def execute(self) -> None:
+        while True:
+            try:
+                return self._execute_once()
+            except TransactionCancelled as exc:
+                failed_guards = exc.failed & self._fallbacks.keys()
+                if not failed_guards:
+                    raise
+                if exc.failed - failed_guards:
+                    # Something the caller cares about failed too: report only that.
+                    raise TransactionCancelled(exc.failed - failed_guards, exc.conflict) from exc
+                self._drop(failed_guards)
+
+    def _drop(self, labels: set[str]) -> None:
+        kept = [(op, label) for op, label in zip(self._ops, self._labels, strict=True)
+                if label not in labels]
+        self._ops = [op for op, _ in kept]
+        self._labels = [label for _, label in kept]
+        for label in labels:
+            for otherwise in self._fallbacks.pop(label):
+                otherwise()
+
+    def _execute_once(self) -> None:
         if not self._ops:
             return
         try:

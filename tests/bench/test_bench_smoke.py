@@ -40,11 +40,16 @@ def test_calls_per_request_meet_the_targets(stack: BenchStack) -> None:
                  "GET /links/review-confirm/{t}", "GET /links/consent/{t}"):
         assert rows[name]["calls"] == {"GetItem": 1}, name
     assert rows["POST /links/unlock/{t}"]["calls"] == {"GetItem": 1, "TransactWriteItems": 1}
-    registration = rows["POST /tours/{id}/registrations (email)"]
-    # ≤ 2 reads + 1 transaction + 1 SES call, plus the suppression lookup before the send
-    # (bench/requests.py SUPPRESSION, docs/scaling.md).
-    assert registration["transactions"] == 1 and registration["ses"] == 1
-    assert registration["reads"] <= 3
+    # A link POST that mails: 1 read + 1 transaction (+ the send and its "sent" record).
+    for name in ("POST /links/approve/{t}", "POST /links/deny/{t}", "POST /links/consent/{t}",
+                 "POST /links/deletion-request/{t}"):
+        assert rows[name]["calls"] == {"GetItem": 1, "TransactWriteItems": 1, "UpdateItem": 1,
+                                       "ses:SendEmail": 1}, name
+    # ≤ 2 reads + 1 transaction + 1 SES call; manual mode mails two recipients.
+    for mode, mails in (("email", 1), ("manual", 2)):
+        registration = rows[f"POST /tours/{{id}}/registrations ({mode})"]
+        assert registration["reads"] <= 2, registration
+        assert registration["transactions"] == 1 and registration["ses"] == mails
     for row in rows.values():
         assert report.verdict(row) != "NO", row
         assert row["calls"].get("Scan", 0) == 0
