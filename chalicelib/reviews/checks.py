@@ -2,8 +2,9 @@
 
 Each check is a small named function ``(review, evidence) -> [Finding]`` registered in
 ``CHECKS`` with ``@check("name")``: adding one touches no other. ``Evidence`` answers the
-questions that need storage (lazily, so a check that does not ask costs nothing); tests
-pass an in-memory fake.
+questions that need storage; the stored one (``service.DynamoEvidence``) reads every point
+lookup in one BatchGetItem up front, so a check that needs a new lookup adds its key there.
+Tests pass an in-memory fake.
 """
 
 from __future__ import annotations

@@ -5,9 +5,20 @@ Base items (``pk`` / ``sk``):
 - ``REPORT#<id>`` / ``REPORT``                 an agency's report ("Problem melden")
 - ``REPORT#<id>`` / ``DEADLINE#<kind>``        a pending statement/proof request's deadline
 - ``SUMMARY#<agency>`` / ``SHARD#<n>``         public count and rating sum, sharded
-- ``IDENT#<agency>#<email|phone>#<hash>`` / ``REVIEW#<id>``  who reviewed whom (keyed hash)
-- ``IPREV#<agency>#<ip hash>`` / ``<submitted_at>#<id>``     reviews per submitting IP
-- ``SIM#<band>#<minhash>`` / ``<id>``          near-duplicate candidates across the platform
+- ``IDENT#<agency>#<email|phone>#<hash>`` / ``IDS``  who reviewed whom (keyed hash):
+  ``ids`` = String Set of review ids
+- ``IPREV#<agency>#<ip hash>#<UTC day>`` / ``IDS``     reviews per submitting IP and day:
+  ``ids`` = String Set of ``<submitted_at>#<id>``; expires by TTL once no confirmation can
+  ask for it any more
+- ``SIM#<band>#<minhash>`` / ``IDS``           near-duplicate candidates across the platform:
+  ``ids`` = String Set of at most ``SIM_CAP`` review ids
+
+The three index kinds are one item per key value, not one per review, so the checks of a
+confirmation find everything with point reads (one BatchGetItem with the review and the
+agency, ``DynamoEvidence``). Members go in and out with ``ADD``/``DELETE`` set updates in
+the transaction that creates, confirms or deletes the review; a member not in the set is
+no error, so the deleting side never needs a read. A set emptied this way leaves a
+key-only item behind (DynamoDB stores no empty sets); reads treat it as empty.
 
 Sparse GSIs (an item carries an index's keys only while it belongs to that list; every
 write recomputes them from the item with ``index_attributes``):
@@ -25,8 +36,10 @@ from __future__ import annotations
 import heapq
 import zlib
 from collections.abc import Iterable
+from datetime import timedelta
 from typing import Any
 
+from chalicelib.clock import epoch_seconds, parse_iso
 from chalicelib.reviews.model import AWAITING, DELETED, IN_REVIEW, PUBLIC_STATUSES, PUBLISHED
 from chalicelib.storage.dynamo import Condition, Item, Table, Transaction, Update
 
@@ -35,6 +48,14 @@ DUE_SHARDS = 4
 SUMMARY_SHARDS = 4
 SAMPLE_SLOTS = 100
 PRIORITY_SLOT = "P"
+# A band value shared by this many reviews is boilerplate ("Alles bestens, gern wieder"),
+# not a sign of copying: it takes no more members, and its members stay candidates.
+SIM_CAP = 25
+SET_SK = "IDS"
+# Far above any honest use (the rate limits allow 3 reviews per email and hour), well below
+# DynamoDB's 400 KB item size: one person, phone or IP day with this many reviews of one
+# agency is refused (429) rather than breaking the item.
+IDENT_CAP = 1000
 INDEX_ATTRIBUTES = ("pub_pk", "pub_sk", "agency_pk", "agency_sk", "queue_pk", "queue_sk",
                     "due_pk", "due_sk", "rv_pk", "rv_sk")
 
@@ -51,17 +72,31 @@ def deadline_key(report_id: str, kind: str) -> tuple[str, str]:
     return f"REPORT#{report_id}", f"DEADLINE#{kind}"
 
 
-def ident_key(agency_id: str, kind: str, value_hash: str, review_id: str) -> tuple[str, str]:
-    return f"IDENT#{agency_id}#{kind}#{value_hash}", f"REVIEW#{review_id}"
+def ident_key(agency_id: str, kind: str, value_hash: str) -> tuple[str, str]:
+    return f"IDENT#{agency_id}#{kind}#{value_hash}", SET_SK
 
 
-def ip_index_key(agency_id: str, ip_hash: str, submitted_at: str, review_id: str
-                 ) -> tuple[str, str]:
-    return f"IPREV#{agency_id}#{ip_hash}", f"{submitted_at}#{review_id}"
+def ip_bucket_key(agency_id: str, ip_hash: str, day: str) -> tuple[str, str]:
+    return f"IPREV#{agency_id}#{ip_hash}#{day}", SET_SK
 
 
-def sim_key(band_key: str, review_id: str) -> tuple[str, str]:
-    return f"SIM#{band_key}", review_id
+def ip_entry(submitted_at: str, review_id: str) -> str:
+    return f"{submitted_at}#{review_id}"
+
+
+def ip_days_around(moment: str) -> list[str]:
+    """The UTC days of the IP buckets that hold every entry within 24 h of ``moment``."""
+    day = parse_iso(moment).date()
+    return [(day + timedelta(days=offset)).isoformat() for offset in (-1, 0, 1)]
+
+
+def sim_key(band_key: str) -> tuple[str, str]:
+    return f"SIM#{band_key}", SET_SK
+
+
+def members(item: Item | None) -> set[str]:
+    """The members of an index item (none when it is missing or was emptied)."""
+    return set((item or {}).get("ids") or ())
 
 
 def _shard(value: str, shards: int) -> int:
@@ -135,38 +170,9 @@ class ReviewRepository:
         return self.table.get(*deadline_key(report_id, kind))
 
     def ident_review_ids(self, agency_id: str, kind: str, value_hash: str) -> list[str]:
-        """Every review of one reviewer (by email or phone hash) about one agency."""
-        ids: list[str] = []
-        start: dict[str, Any] | None = None
-        while True:
-            items, start = self.table.query(
-                Condition("{pk} = {:p}", p=ident_key(agency_id, kind, value_hash, "")[0]),
-                limit=100, start_key=start)
-            ids.extend(i["review_id"] for i in items)
-            if start is None:
-                return ids
-
-    def count_ident(self, agency_id: str, kind: str, value_hash: str, exclude: str) -> int:
-        items, _ = self.table.query(
-            Condition("{pk} = {:p}", p=ident_key(agency_id, kind, value_hash, "")[0]), limit=10)
-        return sum(1 for i in items if i.get("review_id") != exclude)
-
-    def count_ip_reviews(self, agency_id: str, ip_hash: str, start: str, end: str) -> int:
-        items, _ = self.table.query(
-            Condition("{pk} = {:p} AND {sk} BETWEEN {:a} AND {:b}",
-                      p=f"IPREV#{agency_id}#{ip_hash}", a=start, b=end + "#~"), limit=50)
-        return len(items)
-
-    def similar_candidates(self, band_keys: list[str], exclude: str, per_band: int = 25
-                           ) -> list[str]:
-        found: dict[str, None] = {}
-        for band in band_keys:
-            items, _ = self.table.query(Condition("{pk} = {:p}", p=f"SIM#{band}"),
-                                        limit=per_band)
-            for item in items:
-                if item["sk"] != exclude:
-                    found.setdefault(item["sk"])
-        return list(found)
+        """Every review of one reviewer (by email or phone hash) about one agency, oldest
+        first (review ids sort by creation time)."""
+        return sorted(members(self.table.get(*ident_key(agency_id, kind, value_hash))))
 
     def summary(self, agency_id: str) -> tuple[int, int]:
         items, _ = self.table.query(
@@ -278,37 +284,55 @@ class ReviewRepository:
         tx.update(self.table, f"SUMMARY#{agency_id}", f"SHARD#{shard}",
                   Update(adds={"count": count, "rating_sum": rating_sum}), label="summary")
 
-    def stage_identity(self, tx: Transaction, item: Item) -> None:
-        """The index items that let later checks find this reviewer and IP."""
+    def stage_identity(self, tx: Transaction, item: Item, ip_keep: timedelta) -> None:
+        """Enters a new review in the index items that let later checks find this
+        reviewer and IP (``ip_keep``: how long after its day an IP bucket is needed)."""
+        for label, key, member, sets in self._index_entries(item, ip_keep):
+            tx.update(self.table, *key, Update(sets=sets, adds={"ids": {member}}),
+                      condition=Condition("attribute_not_exists({ids}) OR size({ids}) < {:cap}",
+                                          cap=IDENT_CAP),
+                      label=f"ident:{label}")
+
+    def stage_forget_identity(self, tx: Transaction, item: Item, ip_keep: timedelta) -> None:
+        """Takes a review out of every index item (identity, IP, similarity bands)."""
+        entries = list(self._index_entries(item, ip_keep))
+        entries += [(f"sim:{band}", sim_key(band), item["review_id"], {})
+                    for band in item.get("sim_bands") or ()]
+        for label, key, member, sets in entries:
+            # Sets the IP bucket's TTL again: a DELETE re-creates a bucket TTL removed.
+            tx.update(self.table, *key, Update(sets=sets, deletes={"ids": {member}}),
+                      label=f"forget:{label}")
+
+    @staticmethod
+    def _index_entries(item: Item, ip_keep: timedelta
+                       ) -> Iterable[tuple[str, tuple[str, str], str, dict[str, Any]]]:
+        """``(label, key, member, attributes to set)`` of the review's identity and IP
+        index items."""
         agency_id, review_id = item["agency_id"], item["review_id"]
         for kind in ("email", "phone"):
             value_hash = item.get(f"{kind}_hash")
             if value_hash:
-                pk, sk = ident_key(agency_id, kind, value_hash, review_id)
-                tx.put(self.table, {"pk": pk, "sk": sk, "review_id": review_id},
-                       label=f"ident:{kind}")
+                yield kind, ident_key(agency_id, kind, value_hash), review_id, {}
         if item.get("ip_hash"):
-            pk, sk = ip_index_key(agency_id, item["ip_hash"], item["submitted_at"], review_id)
-            tx.put(self.table, {"pk": pk, "sk": sk, "review_id": review_id}, label="ident:ip")
+            day = parse_iso(item["submitted_at"]).date().isoformat()
+            expires = parse_iso(f"{day}T00:00:00.000Z") + ip_keep
+            yield ("ip", ip_bucket_key(agency_id, item["ip_hash"], day),
+                   ip_entry(item["submitted_at"], review_id),
+                   {"expires_ttl": epoch_seconds(expires)})
 
-    def stage_forget_identity(self, tx: Transaction, item: Item) -> None:
-        agency_id, review_id = item["agency_id"], item["review_id"]
-        for kind in ("email", "phone"):
-            value_hash = item.get(f"{kind}_hash")
-            if value_hash:
-                tx.delete(self.table, *ident_key(agency_id, kind, value_hash, review_id),
-                          label=f"forget:{kind}")
-        if item.get("ip_hash"):
-            tx.delete(self.table, *ip_index_key(agency_id, item["ip_hash"],
-                                                item["submitted_at"], review_id),
-                      label="forget:ip")
-        for band in item.get("sim_bands") or ():
-            tx.delete(self.table, *sim_key(band, review_id), label=f"forget:sim:{band}")
-
-    def stage_similarity(self, tx: Transaction, review_id: str, band_keys: list[str]) -> None:
-        for band in band_keys:
-            pk, sk = sim_key(band, review_id)
-            tx.put(self.table, {"pk": pk, "sk": sk}, label=f"sim:{band}")
+    def stage_similarity(self, tx: Transaction, review_id: str, bands: dict[str, set[str]],
+                         label_prefix: str = "") -> None:
+        """Adds the review to the band items not yet full, as they were read (``bands``:
+        band key → members). The condition holds the item to that read: a confirmation
+        that changed it in between cancels this one, which reads again (and then sees
+        the other review as a candidate, or the band as full)."""
+        for band, current in bands.items():
+            if len(current) >= SIM_CAP:
+                continue
+            condition = (Condition("size({ids}) = {:n}", n=len(current)) if current
+                         else Condition("attribute_not_exists({ids})"))
+            tx.update(self.table, *sim_key(band), Update(adds={"ids": {review_id}}),
+                      condition=condition, label=f"{label_prefix}sim:{band}")
 
     def stage_new_report(self, tx: Transaction, report: Item) -> None:
         pk, sk = report_key(report["report_id"])

@@ -16,10 +16,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from functools import cached_property
 from typing import Any
 
-from chalicelib.agencies.repository import AgencyRepository
+from chalicelib.agencies.repository import AgencyRepository, agency_key
 from chalicelib.clock import Clock, berlin_date, epoch_seconds, iso, parse_iso
 from chalicelib.config import Settings
 from chalicelib.errors import Conflict, NotFound, RateLimited, Unavailable, ValidationFailed
@@ -61,13 +60,19 @@ from chalicelib.reviews.repository import (
     PRIORITY_SLOT,
     SAMPLE_SLOTS,
     ReviewRepository,
+    ident_key,
+    ip_bucket_key,
+    ip_days_around,
+    members,
     report_key,
     review_key,
+    sim_key,
 )
-from chalicelib.reviews.signals import AgencyIpLog, ip_key, keyed_hash
+from chalicelib.reviews.signals import AgencyIpLog, agency_ip_key, ip_key, keyed_hash
 from chalicelib.reviews.workdays import WorkingDays
 from chalicelib.secrets_util import new_id
 from chalicelib.storage import cursor
+from chalicelib.storage.batch import BatchGet, Key
 from chalicelib.storage.dynamo import (
     Condition,
     Item,
@@ -242,49 +247,87 @@ class _Retry(Exception):
 # -- evidence for the checks -----------------------------------------------------------------
 
 class DynamoEvidence:
-    """Answers the checks' questions from storage, each on first use only."""
+    """Answers the checks' questions from what one BatchGetItem read together with the
+    review: the agency profile, the agency-IP item, the identity items, the IP buckets
+    around the submission and the similarity band items. Only the candidates' texts
+    need a second read, and only when a band names other reviews."""
+
+    # The review fields the lookups are keyed by: the link's snapshot has them too.
+    KEYED_BY = ("agency_id", "email_hash", "phone_hash", "ip_hash", "submitted_at", "text")
 
     def __init__(self, service: ReviewService, review: Item) -> None:
         self.service = service
         self.review = review
+        self.band_keys = similarity.band_keys(review.get("text") or "")
+        repo, agency_id = service.repo, review["agency_id"]
+        batch = BatchGet()
+        self._review = batch.add(repo.table, *review_key(review["review_id"]))
+        self._agency = batch.add(service.agency_repo.core, *agency_key(agency_id))
+        self._agency_ip = (batch.add(service.ip_log.core, *agency_ip_key(agency_id,
+                                                                          review["ip_hash"]))
+                           if review.get("ip_hash") else None)
+        self._idents = {kind: batch.add(repo.table, *ident_key(agency_id, kind, review[key]))
+                        for kind, key in (("email", "email_hash"), ("phone", "phone_hash"))
+                        if review.get(key)}
+        self._ip_buckets = (batch.add_all(repo.table, (
+            ip_bucket_key(agency_id, review["ip_hash"], day)
+            for day in ip_days_around(review["submitted_at"]))) if review.get("ip_hash") else [])
+        self._bands = {band: batch.add(repo.table, *sim_key(band)) for band in self.band_keys}
+        self._found = batch.run()
 
-    @cached_property
+    @classmethod
+    def read(cls, service: ReviewService, snapshot: Item) -> tuple[Item | None, DynamoEvidence]:
+        """The stored review and the evidence, keyed by the link's snapshot so that all is
+        one read; should the stored review differ in a keyed field, read again by it."""
+        evidence = cls(service, snapshot)
+        current = evidence.current
+        if current is not None and any(current.get(f) != snapshot.get(f) for f in cls.KEYED_BY):
+            evidence = cls(service, current)
+            current = evidence.current
+        return current, evidence
+
+    @property
+    def current(self) -> Item | None:
+        return self._found.get(self._review)
+
+    @property
     def agency(self) -> Item | None:
-        return self.service.agency_repo.get_agency(self.review["agency_id"])
+        return self._found.get(self._agency)
+
+    def _members(self, key: Key | None) -> set[str]:
+        return members(self._found.get(key)) if key else set()
 
     def agency_emails(self) -> list[str]:
         agency = self.agency or {}
         return [e for e in [agency.get("contact_email"), *(agency.get("staff_emails") or [])] if e]
 
     def agency_ip_seen(self) -> bool:
-        return self.service.ip_log.seen_recently(self.review["agency_id"],
-                                                 self.review.get("ip_hash"))
+        return bool(self._agency_ip) and self.service.ip_log.is_recent(
+            self._found.get(self._agency_ip))
 
     def same_email_reviews(self) -> int:
-        return self.service.repo.count_ident(self.review["agency_id"], "email",
-                                             self.review["email_hash"], self.review["review_id"])
+        return len(self._members(self._idents.get("email")) - {self.review["review_id"]})
 
     def same_phone_reviews(self) -> int:
-        if not self.review.get("phone_hash"):
-            return 0
-        return self.service.repo.count_ident(self.review["agency_id"], "phone",
-                                             self.review["phone_hash"], self.review["review_id"])
+        return len(self._members(self._idents.get("phone")) - {self.review["review_id"]})
 
     def reviews_from_ip_within_24h(self) -> int:
-        ip_hash = self.review.get("ip_hash")
-        if not ip_hash:
-            return 0
         submitted = parse_iso(self.review["submitted_at"])
-        return self.service.repo.count_ip_reviews(
-            self.review["agency_id"], ip_hash, iso(submitted - timedelta(hours=24)),
-            iso(submitted + timedelta(hours=24)))
+        start = iso(submitted - timedelta(hours=24))
+        end = iso(submitted + timedelta(hours=24))
+        return sum(1 for key in self._ip_buckets for entry in self._members(key)
+                   if start <= entry.rsplit("#", 1)[0] <= end)
 
-    @cached_property
-    def band_keys(self) -> list[str]:
-        return similarity.band_keys(self.review["text"])
+    def band_members(self) -> dict[str, set[str]]:
+        """Each band key with the review ids its item held when read."""
+        return {band: self._members(key) for band, key in self._bands.items()}
 
     def similar_texts(self) -> list[tuple[str, str]]:
-        ids = self.service.repo.similar_candidates(self.band_keys, self.review["review_id"])
+        own = self.review["review_id"]
+        ids = list(dict.fromkeys(i for band in self.band_members().values()
+                                 for i in sorted(band) if i != own))
+        if not ids:
+            return []
         found = self.service.repo.get_reviews(ids[:100])
         return [(i, found[i]["text"]) for i in ids
                 if i in found and found[i].get("text") and found[i]["status"] != DELETED]
@@ -365,6 +408,12 @@ class ReviewService:
         if report is None:
             raise NotFound("Meldung nicht gefunden.")
         return report
+
+    @property
+    def _ip_keep(self) -> timedelta:
+        """How long after its UTC day an IP bucket can still be asked: a review of the day
+        after may be confirmed until its link expires."""
+        return timedelta(days=self.settings.review_confirm_link_days + 3)
 
     def due_by(self, moment: datetime) -> str:
         return self.calendar.add(berlin_date(moment),
@@ -479,7 +528,7 @@ class ReviewService:
                 context={"review": item})
             stored = {**item, "confirm_link": link.token_hash, "link_hashes": {link.token_hash}}
             self.repo.stage_new_review(tx, stored)
-            self.repo.stage_identity(tx, stored)
+            self.repo.stage_identity(tx, stored, self._ip_keep)
             staged = self.outbox.stage(tx, [OutboxMail(
                 f"{review_id}-confirm", "review_confirm",
                 mails.confirm_mail(item, link.url, link.expires_at),
@@ -487,7 +536,8 @@ class ReviewService:
             try:
                 tx.execute()
             except TransactionCancelled as exc:
-                if exc.failed & {"rate_email", "rate_ip"}:
+                if exc.failed & {"rate_email", "rate_ip", "ident:email", "ident:phone",
+                                 "ident:ip"}:
                     raise RateLimited(retry_after=retry_after) from exc
                 if exc.conflict and not exc.failed:
                     continue
@@ -525,10 +575,9 @@ class ReviewService:
                            ) -> tuple[Item, list[OutboxMail]]:
         # The stored review, not the link's snapshot of the submission: what happened since
         # (the reviewer's address bounced, SES feedback) must survive the confirmation.
-        current = self.repo.get_review(snapshot["review_id"])
+        current, evidence = DynamoEvidence.read(self, snapshot)
         if current is None or current["status"] != AWAITING:
             raise StaleLink()
-        evidence = DynamoEvidence(self, current)
         checked = run_checks(ReviewUnderCheck(
             review_id=current["review_id"], agency_id=current["agency_id"],
             email=current["email"], text=current["text"],
@@ -561,7 +610,8 @@ class ReviewService:
                                 v=int(current["version"])),
             # Changed since the read (a bounce just arrived): read again, don't answer 410.
             label=f"{RETRY_PREFIX}review")
-        self.repo.stage_similarity(tx, current["review_id"], evidence.band_keys)
+        self.repo.stage_similarity(tx, current["review_id"], evidence.band_members(),
+                                   label_prefix=RETRY_PREFIX)
         outgoing: list[OutboxMail] = []
         if new == PUBLISHED:
             self._stage_public_change(tx, current, after)
@@ -910,7 +960,7 @@ class ReviewService:
             retire |= set(review.get("link_hashes") or ())
             review_sets["deleted_at"] = now
             review_removes += PERSONAL_FIELDS
-            self.repo.stage_forget_identity(tx, review)
+            self.repo.stage_forget_identity(tx, review, self._ip_keep)
         for number, token_hash in enumerate(sorted(retire)):
             self._retire_link(tx, token_hash, scrub=new == DELETED, label=f"retire:{number}")
         after_review = self.repo.stage_review_change(
@@ -938,7 +988,7 @@ class ReviewService:
                 return False
             now = iso(self.clock.now())
             tx = Transaction(self.repo.table.client)
-            self.repo.stage_forget_identity(tx, item)
+            self.repo.stage_forget_identity(tx, item, self._ip_keep)
             retire = set(item.get("link_hashes") or ()) | ({item["reverify_link"]}
                                                             if item.get("reverify_link") else set())
             for number, token_hash in enumerate(sorted(retire)):
@@ -1003,7 +1053,7 @@ class ReviewService:
         tx = Transaction(self.repo.table.client)
         self.repo.stage_delete_review(tx, item, Condition(
             "{status} = {:s} AND {version} = {:v}", s=AWAITING, v=int(item["version"])))
-        self.repo.stage_forget_identity(tx, item)
+        self.repo.stage_forget_identity(tx, item, self._ip_keep)
         for number, token_hash in enumerate(sorted(item.get("link_hashes") or ())):
             self._retire_link(tx, token_hash, scrub=True, label=f"retire:{number}")
         self._execute(tx)

@@ -18,7 +18,7 @@ from datetime import date, timedelta
 
 from chalicelib.clock import Clock, berlin_date, epoch_seconds
 from chalicelib.secrets_util import sha256_hex
-from chalicelib.storage.dynamo import Condition, ConditionFailed, Table, Update
+from chalicelib.storage.dynamo import Condition, ConditionFailed, Item, Table, Update
 
 log = logging.getLogger("freigabe.reviews")
 CACHE_SIZE = 10_000
@@ -93,7 +93,12 @@ class AgencyIpLog:
         """Whether the agency's API calls came from this IP within the window."""
         if not ip_hash:
             return False
-        item = self.core.get(*agency_ip_key(agency_id, ip_hash), consistent=False)
+        return self.is_recent(self.core.get(*agency_ip_key(agency_id, ip_hash),
+                                            consistent=False))
+
+    def is_recent(self, item: Item | None) -> bool:
+        """Whether an ``agency_ip_key`` item (read by the caller, e.g. in a batch) lies
+        within the window."""
         if not item or not item.get("last_seen"):
             return False
         since = berlin_date(self.clock.now()) - timedelta(days=self.window_days)

@@ -99,6 +99,9 @@ class Update:
     adds: dict[str, Any] = field(default_factory=dict)
     removes: list[str] = field(default_factory=list)
     set_if_missing: dict[str, Any] = field(default_factory=dict)
+    # Members to take out of set attributes (a missing member is no error; a set left
+    # empty disappears, as DynamoDB stores no empty sets).
+    deletes: dict[str, set[Any]] = field(default_factory=dict)
 
     def render(self, names: dict[str, str], values: dict[str, Any]) -> str:
         parts: list[str] = []
@@ -116,6 +119,10 @@ class Update:
             )
         if self.removes:
             parts.append("REMOVE " + ", ".join(_name(names, a) for a in self.removes))
+        deletes = {attr: members for attr, members in self.deletes.items() if members}
+        if deletes:
+            parts.append("DELETE " + ", ".join(f"{_name(names, a)} {_value(values, m)}"
+                                               for a, m in deletes.items()))
         return " ".join(parts)
 
 
