@@ -26,9 +26,13 @@ def main() -> int:
     os.environ.update(config["stages"]["local"].get("environment_variables", {}))
     os.environ.setdefault("FREIGABE_PUBLIC_BASE_URL", f"http://{host}:{port}")
 
+    from devstack import fastmoto
     from devstack.environment import prepare_aws, seed_demo, start_mock
 
     mock = start_mock()
+    # Only here: the test suite's in-process moto stays moto's own code.
+    # DEVSTACK_PLAIN_MOTO=1 keeps it here too (to compare, or to rule the patches out).
+    fast = os.environ.get("DEVSTACK_PLAIN_MOTO") != "1" and fastmoto.install()
     from chalicelib.config import Settings
     from chalicelib.wiring import Container, install
 
@@ -66,6 +70,9 @@ def main() -> int:
     signal.signal(signal.SIGTERM, stop)
 
     print("freigabe local stack (moto in-process: DynamoDB, SES, EventBridge)")
+    if not fast:
+        print("  note: moto's own Query and transactions (slow as the tables grow): "
+              f"DEVSTACK_PLAIN_MOTO=1 or moto is not {fastmoto.MOTO_VERSION}")
     for line in seeded:
         print("  " + line)
     print(f"  outbox  http://{host}:{port}/dev/outbox")
