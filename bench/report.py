@@ -94,6 +94,9 @@ def render(results: dict[str, Any]) -> str:
                    f"5xx {c['server_errors']}, no answer within {c.get('client_timeout_s', 20)} s "
                    f"{c.get('no_answer', 0)}")
         out.append("   " + ", ".join(f"{k}: {v}" for k, v in c["statuses"].items()))
+        if c.get("throughput_by_quarter_rps"):
+            out.append("   req/s per quarter of the answers (flat = no slowdown as tables grow): "
+                       + " / ".join(str(q) for q in c["throughput_by_quarter_rps"]))
     return "\n".join(out)
 
 

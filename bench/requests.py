@@ -65,9 +65,6 @@ class Endpoint:
     accepted_why: str = ""
 
 
-SUPPRESSION = ("+1 read per mail: the suppression-list GetItem before each send "
-               "(bounced/complained addresses are never mailed again)")
-
 
 class Fixture:
     """What the endpoints need, created through the public API (uncounted)."""
