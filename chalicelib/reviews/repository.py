@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import heapq
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -47,6 +47,7 @@ QUEUE_SHARDS = 4
 DUE_SHARDS = 4
 SUMMARY_SHARDS = 4
 SAMPLE_SLOTS = 100
+SWEEP_PAGE = 100
 PRIORITY_SLOT = "P"
 # A band value shared by this many reviews is boilerplate ("Alles bestens, gern wieder"),
 # not a sign of copying: it takes no more members, and its members stay candidates.
@@ -220,35 +221,28 @@ class ReviewRepository:
         page = page[:limit]
         return page, (page[-1]["queue_sk"] if more and page else None)
 
-    def due(self, now_iso: str, limit: int) -> list[Item]:
-        """Everything whose due date has come, over all shards, oldest first."""
-        found: list[Item] = []
-        bound = f"{now_iso}#~"
+    def due(self, now_iso: str) -> Iterator[Item]:
+        """Everything whose due date has come, shard by shard and oldest first within a
+        shard, read a page at a time, so a sweep that stops early read only what it did."""
         for shard in range(DUE_SHARDS):
-            start: dict[str, Any] | None = None
-            while len(found) < limit:
-                items, start = self.table.query(
-                    Condition("{due_pk} = {:p} AND {due_sk} <= {:b}", p=f"DUE#{shard}",
-                              b=bound),
-                    index="due", limit=min(100, limit - len(found)), start_key=start)
-                found.extend(items)
-                if start is None:
-                    break
-        return sorted(found, key=lambda i: i["due_sk"])
+            yield from self._pages("due", Condition(
+                "{due_pk} = {:p} AND {due_sk} <= {:b}", p=f"DUE#{shard}", b=f"{now_iso}#~"))
 
-    def reverify_candidates(self, slots: Iterable[str], today: str, limit: int) -> list[Item]:
-        found: list[Item] = []
+    def reverify_candidates(self, slots: Iterable[str], today: str) -> Iterator[Item]:
         for slot in slots:
-            start: dict[str, Any] | None = None
-            while len(found) < limit:
-                items, start = self.table.query(
-                    Condition("{rv_pk} = {:p} AND {rv_sk} <= {:b}", p=f"REVERIFY#{slot}",
-                              b=f"{today}#~"),
-                    index="reverify", limit=min(100, limit - len(found)), start_key=start)
-                found.extend(items)
-                if start is None:
-                    break
-        return found
+            yield from self._pages("reverify", Condition(
+                "{rv_pk} = {:p} AND {rv_sk} <= {:b}", p=f"REVERIFY#{slot}", b=f"{today}#~"))
+
+    def _pages(self, index: str, key: Condition) -> Iterator[Item]:
+        # Paging by the last key stays correct while the caller takes the items it
+        # handled out of the index.
+        start: dict[str, Any] | None = None
+        while True:
+            items, start = self.table.query(key, index=index, limit=SWEEP_PAGE,
+                                            start_key=start)
+            yield from items
+            if start is None:
+                return
 
     # -- writes staged into a caller's transaction ----------------------------------------
 

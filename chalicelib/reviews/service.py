@@ -92,7 +92,6 @@ PURPOSE_ANSWER = {"statement": "review-statement", "proof": "review-proof"}
 ANSWER_MAX_LENGTH = 5000
 # Re-verification by sample only asks reviews this old (the confirmation is fresh before).
 REVERIFY_MIN_AGE_DAYS = 14
-SWEEP_LIMIT = 500
 ATTEMPTS = 3
 # What a deleted review keeps no more: the reviewer's data and everything that finds it.
 PERSONAL_FIELDS = ["email", "email_hash", "phone", "phone_hash", "reviewer_name", "title",
@@ -232,12 +231,17 @@ class SweepReport:
     reports_blocked: int = 0
     skipped: int = 0
     errors: list[str] = field(default_factory=list)
+    stopped_for_time: bool = False
 
     def as_dict(self) -> dict[str, Any]:
-        return {"purged": self.purged, "reverification_requested": self.reverification_requested,
-                "reverification_unanswered": self.reverification_unanswered,
-                "reports_blocked": self.reports_blocked, "skipped": self.skipped,
-                "errors": len(self.errors)}
+        summary = {"purged": self.purged,
+                   "reverification_requested": self.reverification_requested,
+                   "reverification_unanswered": self.reverification_unanswered,
+                   "reports_blocked": self.reports_blocked, "skipped": self.skipped,
+                   "errors": len(self.errors)}
+        if self.stopped_for_time:
+            summary["stopped_for_time"] = True
+        return summary
 
 
 class _Retry(Exception):
@@ -1008,14 +1012,20 @@ class ReviewService:
 
     # -- review-sweep ---------------------------------------------------------------------
 
-    def sweep(self) -> SweepReport:
+    def sweep(self, should_stop: Callable[[], bool] = lambda: False) -> SweepReport:
         """The nightly pass: purge unconfirmed reviews after 30 days, expire unanswered
         re-verifications and statement/proof requests, then sample published reviews for
         re-verification. Only index Queries find the work; every write re-checks the state
-        in its condition, so a second run on the same day finds nothing left to do."""
+        in its condition, so a second run on the same day finds nothing left to do.
+
+        No cap on the work: when ``should_stop`` says the time is up, the run ends and
+        the next scheduled run finds what is left still in the indexes."""
         report = SweepReport()
         now = self.clock.now()
-        for item in self.repo.due(iso(now), SWEEP_LIMIT):
+        for item in self.repo.due(iso(now)):
+            if should_stop():
+                report.stopped_for_time = True
+                return report
             kind = item["due_sk"].split("#")[1]
             handler = {"purge": self._sweep_purge, "reverify": self._sweep_reverify_expired,
                        "answer": self._sweep_answer_expired}.get(kind)
@@ -1033,7 +1043,10 @@ class ReviewService:
                 report.skipped += 1
         today = berlin_date(now)
         slots = sample_slots(today, self.settings.review_reverify_share)
-        for item in self.repo.reverify_candidates(slots, today.isoformat(), SWEEP_LIMIT):
+        for item in self.repo.reverify_candidates(slots, today.isoformat()):
+            if should_stop():
+                report.stopped_for_time = True
+                return report
             try:
                 if self._sweep_request_reverification(item):
                     report.reverification_requested += 1

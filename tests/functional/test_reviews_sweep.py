@@ -151,6 +151,45 @@ def test_two_runs_on_the_same_day_change_nothing_more_and_only_query(
     assert calls.items_read == 0  # sparse indexes: nothing left to even look at
 
 
+class LambdaContext:
+    """A Lambda context whose remaining time runs out after ``calls`` questions."""
+
+    def __init__(self, calls: int) -> None:
+        self.left = calls
+
+    def get_remaining_time_in_millis(self) -> int:
+        self.left -= 1
+        return 900_000 if self.left >= 0 else 1_000
+
+
+def test_a_run_out_of_time_stops_between_items_and_the_next_run_does_the_rest(
+        http, outbox, clock, container, emf):
+    import app as application
+
+    for number, text in enumerate((TEXT_A, TEXT_B)):
+        published(http, outbox, f"p{number}@example.org", text)
+    for number in range(3):
+        http.post("/agencies/demo/reviews", {
+            "rating": 3, "title": "Unbestätigt", "reviewer_name": "Anonym",
+            "email": f"u{number}@example.org",
+            "text": f"Nie bestätigte Bewertung Nummer {number}, wird gelöscht."})
+    clock.advance(days=31)
+    event = {"version": "0", "id": "x", "detail-type": "Scheduled Event",
+             "source": "aws.events", "account": "000000000000",
+             "time": "2026-12-24T01:05:00Z", "region": "eu-central-1",
+             "resources": ["rule/review_sweep"], "detail": {}}
+    # One question for the margin, then time for two items only.
+    first = application.review_sweep(event, LambdaContext(calls=3))
+    assert first["stopped_for_time"] is True
+    assert first["purged"] == 2 and first["reverification_requested"] == 0, first
+    assert emf.total("JobSucceeded", job="review-sweep") == 0  # not done yet
+    second = application.review_sweep(event, LambdaContext(calls=1000))
+    assert "stopped_for_time" not in second
+    assert second["purged"] == 1 and second["reverification_requested"] == 2, second
+    assert emf.total("JobSucceeded", job="review-sweep") == 1
+    assert sweep(http)["purged"] == 0
+
+
 def test_eventbridge_invokes_the_same_handler(http, outbox, clock):
     from chalice.test import Client
 
