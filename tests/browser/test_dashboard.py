@@ -1,6 +1,8 @@
 """The agency dashboard /dashboard/ in Chromium against the real local stack: sign-in,
-tours with leads (approve, CSV export), reviews (comment, "Problem melden"), addresses and
-the GDPR worklists (consent mails, deletion after a confirmation), accessibility basics."""
+tours with leads (approve, CSV export), reviews (comment, "Problem melden"), addresses (new
+address with the API's field errors, activities, contact and store-until edits, the printable
+consent record in its own tab) and the GDPR worklists (consent mails, deletion after a
+confirmation), accessibility basics."""
 
 from __future__ import annotations
 
@@ -438,3 +440,213 @@ def test_csv_cells_are_safe_for_german_excel(live: Running, page: Any) -> None:
                      '"Sie sagte ""ja"""', '"Zeile\nzwei"', '" eingerückt"', "Müller", "", "",
                      "42"]
     assert csv == "\ufeffa;b\r\n'=x;y\r\n"
+
+
+# -- address book by hand: new address, activities, contact edit, printable record -----------
+
+def _fresh_address(stack: Stack, prefix: str) -> tuple[str, str, str]:
+    """A new address "Eva <prefix>-…" with its own e-mail: (last name, e-mail, address id)."""
+    name, email = _unique(prefix), _email(prefix.lower())
+    return name, email, _address(stack, name, email)
+
+
+def _field_error(page: Any, name: str) -> Any:
+    """The German reason shown under the input ``name`` (tied to it by aria-describedby)."""
+    described = page.locator(f"#main [name='{name}']").get_attribute("aria-describedby") or ""
+    notes = [page.locator(f"#{note_id}.field-error") for note_id in described.split()]
+    shown = [note for note in notes if note.count()]
+    assert len(shown) == 1, f"{name}: no field error in aria-describedby={described!r}"
+    return shown[0]
+
+
+def test_new_address_through_the_form_with_the_api_reasons_next_to_the_fields(
+        live: Running, page: Any, shot: Any, assert_accessible: Any,
+        assert_focus_visible: Callable[..., list[str]]) -> None:
+    stack = live.stack
+    last_name, email = _unique("Neumann"), _email("neu")
+    # What the API itself answers for the same bad input: the page must show exactly that.
+    refused = stack.call("POST", "/agency/addresses", token=DEMO, json_body={
+        "last_name": last_name, "email": "keine-mail", "zip": "1!"})
+    assert refused.status == 422
+    reasons = refused.json["error"]["fields"]
+    assert set(reasons) == {"email", "zip"}
+
+    _sign_in(page, live, "/dashboard/#/addresses")
+    page.get_by_role("link", name="Neue Adresse").click()
+    page.get_by_role("heading", name="Neue Adresse", level=2).wait_for()
+    _settled(page)
+    assert_accessible(page)
+    form = page.locator("#main form")
+    form.get_by_label("Anrede").select_option("Frau")
+    typed = {"Vorname": "Eva", "Nachname": last_name, "E-Mail": "keine-mail",
+             "Telefon": "+49 30 555123", "Straße und Hausnummer": "Kastanienallee 1",
+             "PLZ": "1!", "Ort": "Berlin", "Speichern bis (manuell)": "2032-06-30"}
+    for label, value in typed.items():
+        form.get_by_label(label, exact=True).fill(value)
+    form.get_by_label("Grund").select_option("Provisionssicherung")
+    form.get_by_role("button", name="Adresse anlegen").click()
+
+    # Each reason under its own field, the summary in the alert, focus on the first bad field.
+    page.get_by_role("alert").filter(has_text="E-Mail: " + reasons["email"]).wait_for()
+    for name in ("email", "zip"):
+        assert page.locator(f"#main [name='{name}']").get_attribute("aria-invalid") == "true"
+        note = _field_error(page, name)
+        assert note.inner_text() == reasons[name]
+        # Next to the field: inside the same labelled wrapper as the input.
+        assert note.locator("xpath=..").locator(f"[name='{name}']").count() == 1
+    assert page.evaluate("document.activeElement.name") == "email"
+    assert page.locator("#main [name='first_name']").get_attribute("aria-invalid") is None
+    shot(page, "dashboard-address-form")
+    assert stack.call("GET", f"/agency/addresses?email={email}", token=DEMO).json[
+        "addresses"] == []
+
+    # Corrected by keyboard alone: type into the focused field, Tab on, Enter submits.
+    page.keyboard.press("Control+A")
+    page.keyboard.type(email)
+    page.locator("#main [name='zip']").fill("10435")
+    page.locator("#main [name='zip']").press("Enter")
+    page.get_by_role("heading", name=f"Eva {last_name}", level=2).wait_for()
+    page.get_by_role("status").filter(has_text="Die Adresse wurde angelegt.").wait_for()
+    address_id = page.evaluate("location.hash").split("/")[-1]
+    stored = stack.call("GET", f"/agency/addresses/{address_id}", token=DEMO).json
+    assert {k: stored[k] for k in ("salutation", "first_name", "last_name", "email", "phone",
+                                    "street", "zip", "city", "company", "user_id")} == {
+        "salutation": "Frau", "first_name": "Eva", "last_name": last_name, "email": email,
+        "phone": "+49 30 555123", "street": "Kastanienallee 1", "zip": "10435",
+        "city": "Berlin", "company": None, "user_id": None}
+    assert (stored["store_until"], stored["store_until_reason"], stored["store_until_manual"],
+            stored["gdpr_status"]) == ("2032-06-30", "Provisionssicherung", True, "none")
+    # The error marks are gone with the form; the opened address is keyboard-reachable.
+    assert page.locator("#main .field-error").count() == 0
+    _focus_top(page)
+    assert "Zum Inhalt springen" in assert_focus_visible(page, tabs=8)[0]
+
+    # The same e-mail a second time: the API's 409 (it names no field) is shown at "E-Mail".
+    _go(page, live, "#/addresses/new")
+    page.get_by_label("Nachname").fill(_unique("Doppelt"))
+    page.get_by_label("E-Mail").fill(email.upper())
+    page.get_by_role("button", name="Adresse anlegen").click()
+    taken = "Für diese E-Mail-Adresse gibt es bereits eine Adresse."
+    page.get_by_role("alert").filter(has_text=taken).wait_for()
+    assert _field_error(page, "email").inner_text() == taken
+    assert page.evaluate("document.activeElement.name") == "email"
+
+
+def test_activity_contact_edit_and_store_until_on_an_opened_address(
+        live: Running, page: Any, assert_accessible: Any) -> None:
+    stack = live.stack
+    name, email, address_id = _fresh_address(stack, "Aktiv")
+    prop = stack.call("POST", "/agency/properties", token=DEMO,
+                      json_body={"title": _unique("Objekt")})
+    assert prop.status == 201, prop.body
+    property_id = prop.json["property_id"]
+
+    _sign_in(page, live, f"/dashboard/#/addresses/{address_id}")
+    page.get_by_role("heading", name=f"Eva {name}", level=2).wait_for()
+    assert_accessible(page)
+    activity = page.locator("form").filter(
+        has=page.get_by_role("heading", name="Aktivität hinzufügen"))
+
+    # A property id the API refuses: its reason under "Objekt-ID", nothing stored.
+    activity.get_by_label("Art der Aktivität").select_option("appointment")
+    activity.get_by_label("Objekt-ID (optional)").fill("kein gültiges Objekt")
+    activity.get_by_label("Notiz (optional)").fill("Besichtigung mit Partner")
+    activity.get_by_role("button", name="Aktivität speichern").click()
+    activity.get_by_role("alert").filter(has_text="Objekt-ID").wait_for()
+    assert "Zeichen" in _field_error(page, "property_id").inner_text()
+    assert page.evaluate("document.activeElement.name") == "property_id"
+    preview = stack.call("GET", f"/agency/addresses/{address_id}/preview", token=DEMO).json
+    assert preview["activities"] == []
+
+    activity.get_by_label("Objekt-ID (optional)").fill(property_id)
+    activity.get_by_role("button", name="Aktivität speichern").click()
+    page.get_by_role("status").filter(has_text="Die Aktivität wurde gespeichert.").wait_for()
+    shown = page.get_by_role("region", name="Aktivitäten").locator("ol.activities li").first
+    assert "Besichtigung" in shown.inner_text() and property_id in shown.inner_text()
+    assert "Besichtigung mit Partner" in shown.inner_text()
+    stored = stack.call("GET", f"/agency/addresses/{address_id}/preview", token=DEMO).json
+    assert [(a["type"], a["property_id"], a["note"]) for a in stored["activities"]] == [
+        ("appointment", property_id, "Besichtigung mit Partner")]
+    assert stored["interest_properties"] == [property_id]
+
+    def save(button: str, done: str) -> dict[str, Any]:
+        """Clicks ``button``, waits for the page's confirmation, returns the stored address."""
+        page.get_by_role("button", name=button, exact=True).click()
+        page.get_by_role("status").filter(has_text=done).wait_for()
+        return dict(stack.call("GET", f"/agency/addresses/{address_id}", token=DEMO).json)
+
+    # Contact data: only what changed is sent; the unchanged e-mail stays as it was.
+    page.get_by_role("link", name="Kontaktdaten bearbeiten").click()
+    page.get_by_role("heading", name=f"Kontaktdaten bearbeiten: Eva {name}").wait_for()
+    assert_accessible(page)
+    assert page.get_by_label("E-Mail").input_value() == email
+    page.get_by_label("Telefon").fill("+49 40 987654")
+    page.get_by_label("Ort").fill("Hamburg")
+    page.get_by_label("PLZ").fill("20095")
+    stored = save("Speichern", "Die Kontaktdaten wurden gespeichert.")
+    assert "Hamburg" in page.get_by_role("region", name="Kontakt").inner_text()
+    assert (stored["phone"], stored["zip"], stored["city"], stored["email"]) == (
+        "+49 40 987654", "20095", "Hamburg", email)
+
+    # Store-until: set by hand, then back to automatic; a phoned deletion request.
+    page.get_by_label("Speichern bis (manuell)").fill("2030-01-31")
+    page.get_by_label("Grund").select_option("Geldwäschegesetz")
+    stored = save("DSGVO-Angaben speichern", "DSGVO-Angaben wurden gespeichert")
+    assert "31.01.2030" in page.get_by_role("region", name="DSGVO").inner_text()
+    assert (stored["store_until"], stored["store_until_reason"], stored["store_until_manual"]) \
+        == ("2030-01-31", "Geldwäschegesetz", True)
+    stored = save("Speichern-bis automatisch bestimmen", "DSGVO-Angaben wurden gespeichert")
+    assert (stored["store_until"], stored["store_until_manual"]) == (None, False)
+
+    page.get_by_label("DSGVO-Status").select_option("deletion_requested")
+    stored = save("DSGVO-Angaben speichern", "DSGVO-Angaben wurden gespeichert")
+    assert stored["gdpr_status"] == "deletion_requested"
+    assert "Löschung beantragt" in page.get_by_role(
+        "region", name="Einwilligungsnachweise").inner_text()
+    # "Einwilligung erteilt" is not on offer: it only comes from the person's own link.
+    assert page.get_by_label("DSGVO-Status").locator("option[value=consented]").count() == 0
+
+
+def test_printable_consent_record_opens_in_its_own_tab(
+        live: Running, page: Any, shot: Any) -> None:
+    stack = live.stack
+    name, email, address_id = _fresh_address(stack, "Nachweis")
+    asked = stack.call("POST", "/agency/gdpr/consent-requests", token=DEMO,
+                       json_body={"address_ids": [address_id]})
+    assert asked.json["sent"] == [address_id], asked.body
+    agreed = stack.call("POST", stack.mail_link("consent", email), form="confirm=1")
+    assert agreed.status == 200, agreed.body
+    # The printable record wants the bearer token: a plain link would only get a 401.
+    printable = f"/agency/addresses/{address_id}/consent-records?format=html"
+    assert stack.call("GET", printable).status == 401
+
+    _sign_in(page, live, f"/dashboard/#/addresses/{address_id}")
+    records = page.get_by_role("region", name="Einwilligungsnachweise")
+    assert "Speicherung zugestimmt" in records.inner_text()
+    button = records.get_by_role("button", name="Einwilligungsnachweis öffnen (Druckansicht)")
+    # The new tab's own console (the page fixture watches the dashboard's): a style the
+    # inherited CSP refused would be logged there.
+    problems: list[str] = []
+    page.context.on("console", lambda msg: problems.append(msg.text)
+                    if msg.type == "error" and msg.page is not page else None)
+    with page.expect_popup() as opened:
+        button.focus()
+        page.keyboard.press("Enter")
+    tab = opened.value
+    tab.get_by_role("heading", name="Einwilligungsnachweis (DSGVO)", level=1).wait_for()
+    body = tab.locator("body").inner_text()
+    assert f"Eva {name}" in body and email in body
+    assert "Speicherung zugestimmt" in body and "Bestätigungsseite (Double-Opt-in)" in body
+    # The server's page, as the server rendered it (same record ids), styled by its own CSS.
+    record_ids = [r["record_id"] for r in stack.call(
+        "GET", f"/agency/addresses/{address_id}/consent-records", token=DEMO).json["records"]]
+    assert record_ids and all(record_id in body for record_id in record_ids)
+    assert tab.title().startswith("Einwilligungsnachweis")
+    assert tab.evaluate("getComputedStyle(document.querySelector('main')).maxWidth") == "900px"
+    assert tab.evaluate("getComputedStyle(document.body).marginTop") == "0px"
+    # The token never lands in the tab's address, and nothing in it can run.
+    assert DEMO not in tab.url
+    assert tab.locator("script").count() == 0
+    shot(tab, "dashboard-consent-record")
+    tab.close()
+    assert not problems, problems

@@ -61,7 +61,7 @@ def test_every_module_the_dashboard_imports_is_served(http):
     import re
 
     for name in ("app.js", "tours.js", "reviews.js", "addresses.js", "views.js", "csv.js",
-                 "labels.js"):
+                 "labels.js", "printable.js"):
         source = http.get(f"/dashboard/{name}").text
         for imported in re.findall(r'from "(/[^"]+)"', source):
             assert http.get(imported).status == 200, (name, imported)

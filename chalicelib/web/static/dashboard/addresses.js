@@ -1,17 +1,42 @@
-// Addresses and GDPR: search, preview with activities, the three worklists with
-// multi-select (consent mails, deletion), and the agency's GDPR settings.
+// Addresses and GDPR: search, new address and contact edit, preview with activities (and
+// adding one), the printable consent record, the three worklists with multi-select (consent
+// mails, deletion), and the agency's GDPR settings.
 
 import {
-  api, el, field, checkbox, replace, showError, showOk, hideMessage, markInvalid,
+  api, el, field, checkbox, replace, showError, showOk, hideMessage, markInvalid, uid,
   formatDate, formatDateTime, isPast, confirmDialog, ApiError,
 } from "/ui/common.js";
-import { ACTIVITY, GDPR_STATUS, SKIP_REASON, WORKLISTS } from "/dashboard/labels.js";
+import {
+  ACTIVITY, GDPR_STATUS, MANUAL_ACTIVITIES, RECORD_ACTION, SALUTATIONS, SKIP_REASON, WORKLISTS,
+} from "/dashboard/labels.js";
 import { page, badge, message, table, fullName, qs } from "/dashboard/views.js";
+import { openTab, showInTab } from "/dashboard/printable.js";
+
+// The contract's contact fields in form order: [name, label, input type] (none: a select).
+const CONTACT_FIELDS = [
+  ["salutation", "Anrede"], ["first_name", "Vorname", "text"], ["last_name", "Nachname", "text"],
+  ["company", "Firma", "text"], ["email", "E-Mail", "email"], ["phone", "Telefon", "tel"],
+  ["street", "Straße und Hausnummer", "text"], ["zip", "PLZ", "text"], ["city", "Ort", "text"],
+  ["user_id", "Betreuer (Benutzer-ID)", "text"],
+];
 
 const ADDRESS_LABELS = {
+  ...Object.fromEntries(CONTACT_FIELDS.map(([name, label]) => [name, label])),
   store_until: "Speichern bis", store_until_reason: "Grund", gdpr_status: "DSGVO-Status",
-  retention_days: "Aufbewahrung in Tagen", address_ids: "Auswahl", email: "E-Mail",
+  retention_days: "Aufbewahrung in Tagen", address_ids: "Auswahl",
+  type: "Art der Aktivität", property_id: "Objekt-ID", note: "Notiz",
 };
+
+// A success message for the next address view (after a save that re-renders it).
+let flash = null;
+
+/** Re-renders the address with a success message; the focus, whose button is gone, goes to
+ * the heading as after any navigation. */
+async function reloadWith(message, reload) {
+  flash = message;
+  await reload();
+  document.getElementById("page-title").focus();
+}
 
 function reasonList(items) {
   return items.map((item) => (item.name || item.address_id) + ": "
@@ -43,7 +68,9 @@ export async function listAddresses(main, email) {
     location.hash = value ? "#/addresses?email=" + qs(value) : "#/addresses";
   });
   const results = el("div", {});
-  page(main, "Adressen", box, form, results);
+  page(main, "Adressen", box,
+    el("div", { class: "actions" }, el("a", { class: "button primary", href: "#/addresses/new" }, "Neue Adresse")),
+    form, results);
   await loadAddresses(results, box, email, null);
 }
 
@@ -83,6 +110,73 @@ async function loadAddresses(results, box, email, cursor) {
   }
 }
 
+// -- new address, contact edit ------------------------------------------------------------
+
+function contactInputs(address) {
+  return CONTACT_FIELDS.map(([name, label, type]) => {
+    if (!type) {
+      const select = field(label, { name }, "select");
+      select.input.append(el("option", { value: "" }, "–"),
+        ...SALUTATIONS.map((value) => el("option", { value, selected: address[name] === value }, value)));
+      return [name, select];
+    }
+    // Someone else's data: the browser must not offer the agent's own name or e-mail.
+    return [name, field(label, { name, type, autocomplete: "off", value: address[name] || "" })];
+  });
+}
+
+/** "#/addresses/new" (addressId undefined) or "#/addresses/<id>/edit". */
+export async function addressForm(main, addressId) {
+  const path = addressId ? "/agency/addresses/" + qs(addressId) : null;
+  const [address, settings] = await Promise.all([
+    path ? api("GET", path) : {}, path ? null : api("GET", "/agency/gdpr/settings")]);
+  const box = message();
+  box.tabIndex = -1;
+  const contact = contactInputs(address);
+  // A new address may start with its GDPR state; an existing one changes it on its page.
+  const gdpr = path ? null : gdprFields({ gdpr_status: "none" }, settings);
+  const submit = el("button", { type: "submit", class: "primary" }, path ? "Speichern" : "Adresse anlegen");
+  const form = el("form", { class: "card", novalidate: true, "aria-labelledby": "page-title" },
+    el("fieldset", {}, el("legend", {}, "Kontakt"),
+      el("p", { class: "muted small" }, "Mindestens ein Name, eine Firma oder eine E-Mail-Adresse."),
+      el("div", { class: "grid" }, contact.map(([, f]) => f.wrap))),
+    gdpr ? el("fieldset", {}, el("legend", {}, "DSGVO"), gdpr.status.wrap, gdpr.until.wrap, gdpr.reason.wrap) : null,
+    el("div", { class: "actions" }, submit,
+      el("a", { class: "button", href: path ? "#/addresses/" + qs(addressId) : "#/addresses" }, "Abbrechen")));
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    hideMessage(box);
+    const body = {};
+    for (const [name, f] of contact) {
+      const value = f.input.value.trim() || null;
+      // PATCH names only what changed; a new address leaves empty fields out.
+      if (path ? value !== (address[name] ?? null) : value !== null) body[name] = value;
+    }
+    if (gdpr) Object.assign(body, gdpr.values());
+    if (path && !Object.keys(body).length) {
+      showError(box, new ApiError(422, "nothing_changed", "Es wurde nichts geändert."));
+      box.focus();
+      return;
+    }
+    submit.disabled = true;
+    try {
+      const saved = await api(path ? "PATCH" : "POST", path || "/agency/addresses", body);
+      flash = path ? "Die Kontaktdaten wurden gespeichert." : "Die Adresse wurde angelegt.";
+      location.hash = "#/addresses/" + qs(saved.address_id);
+    } catch (error) {
+      if (error.status === 401) return;
+      // The API's 409 for a taken e-mail address names no field; it belongs to that one.
+      const invalid = markInvalid(form, error.code === "email_exists" ? { fields: { email: error.message } } : error);
+      showError(box, error, ADDRESS_LABELS);
+      (invalid || box).focus();
+    } finally {
+      submit.disabled = false;
+    }
+  });
+  page(main, path ? "Kontaktdaten bearbeiten: " + fullName(address) : "Neue Adresse", box, form);
+}
+
 // -- preview ------------------------------------------------------------------------------
 
 export async function addressPreview(main, addressId) {
@@ -92,7 +186,12 @@ export async function addressPreview(main, addressId) {
   ]);
   const address = preview.address;
   const box = message();
+  if (flash) {
+    showOk(box, flash);
+    flash = null;
+  }
   const activities = preview.activities || [];
+  const reload = () => addressPreview(main, addressId);
   page(main, fullName(address), box,
     el("p", {}, el("a", { href: "#/addresses" }, "← Alle Adressen")),
     el("div", { class: "grid" },
@@ -103,7 +202,10 @@ export async function addressPreview(main, addressId) {
         el("p", {}, address.email || "keine E-Mail-Adresse",
           address.email_undeliverable ? [" ", el("span", { class: "badge danger" }, "Unzustellbar")] : null),
         el("p", {}, address.phone || ""),
-        el("p", {}, [address.street, [address.zip, address.city].filter(Boolean).join(" ")].filter(Boolean).join(", "))),
+        el("p", {}, [address.street, [address.zip, address.city].filter(Boolean).join(" ")].filter(Boolean).join(", ")),
+        address.user_id ? el("p", {}, "Betreuer: " + address.user_id) : null,
+        el("div", { class: "actions" },
+          el("a", { class: "button", href: "#/addresses/" + qs(addressId) + "/edit" }, "Kontaktdaten bearbeiten"))),
       el("section", { class: "card", "aria-labelledby": "gdpr-title" },
         el("h3", { id: "gdpr-title" }, "DSGVO"),
         el("p", {}, badge(GDPR_STATUS, preview.gdpr_status)),
@@ -115,37 +217,119 @@ export async function addressPreview(main, addressId) {
         (preview.relations || []).length ? el("p", {}, "Beziehungen: " + preview.relations.join(", ")) : null,
         (preview.interest_properties || []).length
           ? el("p", {}, "Interesse an: " + preview.interest_properties.join(", ")) : null)),
-    gdprForm(address, preview, settings, box, () => addressPreview(main, addressId)),
+    gdprForm(address, preview, settings, box, reload),
     el("section", { class: "card", "aria-labelledby": "activities-title" },
       el("h3", { id: "activities-title" }, "Aktivitäten"),
       activities.length ? el("ol", { class: "activities" }, activities.map((a) => el("li", {},
         el("strong", {}, ACTIVITY[a.type] || a.type), " · ", formatDateTime(a.created_at),
         a.property_id ? " · Objekt " + a.property_id : "", a.note ? el("div", {}, a.note) : null)))
-        : el("p", { class: "muted" }, "Keine Aktivitäten.")),
+        : el("p", { class: "muted" }, "Keine Aktivitäten."),
+      activityForm(address, reload)),
     el("section", { class: "card", "aria-labelledby": "records-title" },
       el("h3", { id: "records-title" }, "Einwilligungsnachweise"),
       (records.records || []).length ? el("ul", {}, records.records.map((r) => el("li", {},
-        (r.action === "consent" ? "Einwilligung" : r.action === "deletion_request" ? "Löschantrag" : r.action)
-          + " · " + formatDateTime(r.at))))
-        : el("p", { class: "muted" }, "Noch keine Nachweise.")),
+        (RECORD_ACTION[r.action] || r.action) + " · " + formatDateTime(r.at))))
+        : el("p", { class: "muted" }, "Noch keine Nachweise."),
+      printableButton(address, box)),
     addressActions(address, box, main));
 }
 
-function gdprForm(address, preview, settings, box, reload) {
+function activityForm(address, reload) {
+  const box = message();
+  const type = field("Art der Aktivität", { name: "type" }, "select");
+  type.input.append(...MANUAL_ACTIVITIES.map((code) => el("option", { value: code }, ACTIVITY[code])));
+  const hintId = uid("property-hint");
+  const property = field("Objekt-ID (optional)", { name: "property_id", type: "text", maxlength: 100,
+    autocomplete: "off", "aria-describedby": hintId });
+  const note = field("Notiz (optional)", { name: "note", rows: 3, maxlength: 2000 }, "textarea");
+  const submit = el("button", { type: "submit", class: "primary" }, "Aktivität speichern");
+  const form = el("form", { novalidate: true, "aria-labelledby": "activity-form-title" },
+    el("h4", { id: "activity-form-title" }, "Aktivität hinzufügen"), box,
+    el("div", { class: "grid" }, type.wrap, property.wrap),
+    el("p", { class: "muted small", id: hintId },
+      "Eine Besichtigung, ein Exposéversand, eine Widerrufsbelehrung oder eine Anfrage zu einem aktiven "
+      + "Objekt gilt als erneutes Interesse: ein automatisches Speichern-bis-Datum wird dann zurückgesetzt."),
+    note.wrap, el("div", { class: "actions" }, submit));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    hideMessage(box);
+    const body = { type: type.input.value };
+    if (property.input.value.trim()) body.property_id = property.input.value.trim();
+    if (note.input.value.trim()) body.note = note.input.value.trim();
+    submit.disabled = true;
+    try {
+      const added = await api("POST", "/agency/addresses/" + qs(address.address_id) + "/activities", body);
+      await reloadWith("Die Aktivität wurde gespeichert." + (added && added.store_until_reset
+        ? " Das Speichern-bis-Datum wurde zurückgesetzt (erneutes Interesse an einem aktiven Objekt)." : ""), reload);
+    } catch (error) {
+      if (error.status === 401) return;
+      const invalid = markInvalid(form, error);
+      showError(box, error, ADDRESS_LABELS);
+      if (invalid) invalid.focus();
+    } finally {
+      submit.disabled = false;
+    }
+  });
+  return form;
+}
+
+function printableButton(address, box) {
+  const button = el("button", { type: "button" }, "Einwilligungsnachweis öffnen (Druckansicht)");
+  button.addEventListener("click", async () => {
+    hideMessage(box);
+    const tab = openTab("Einwilligungsnachweis wird geladen …");
+    if (!tab) {
+      showError(box, new ApiError(0, "popup_blocked",
+        "Der Browser hat das neue Fenster blockiert. Bitte erlauben Sie Pop-ups für das Dashboard."));
+      return;
+    }
+    button.disabled = true;
+    try {
+      await showInTab(tab, "/agency/addresses/" + qs(address.address_id) + "/consent-records?format=html");
+    } catch (error) {
+      tab.close();
+      if (error.status !== 401) showError(box, error);
+    } finally {
+      button.disabled = false;
+    }
+  });
+  return el("div", { class: "actions" }, button);
+}
+
+/** The GDPR inputs (status, manual store-until, reason) and the body they ask for. */
+function gdprFields(current, settings) {
   const status = field("DSGVO-Status", { name: "gdpr_status" }, "select");
   for (const code of ["none", "ignore", "deletion_requested"]) {
-    status.input.append(el("option", { value: code, selected: preview.gdpr_status === code }, GDPR_STATUS[code][0]));
+    status.input.append(el("option", { value: code, selected: current.gdpr_status === code }, GDPR_STATUS[code][0]));
   }
-  if (preview.gdpr_status === "consented") {
+  if (current.gdpr_status === "consented") {
     status.input.prepend(el("option", { value: "consented", selected: true, disabled: true }, GDPR_STATUS.consented[0]));
   }
   const until = field("Speichern bis (manuell)", { name: "store_until", type: "date",
-    value: preview.store_until_manual ? preview.store_until : "" });
+    value: current.store_until_manual ? current.store_until : "" });
   const reason = field("Grund", { name: "store_until_reason" }, "select");
   reason.input.append(el("option", { value: "" }, "–"));
   for (const value of settings.store_until_reasons || []) {
-    reason.input.append(el("option", { value, selected: value === preview.store_until_reason }, value));
+    reason.input.append(el("option", { value, selected: value === current.store_until_reason }, value));
   }
+  // Only what differs from the current state: consent is never set here, and an empty date
+  // leaves the store-until date as it is.
+  const values = () => {
+    const body = {};
+    if (status.input.value !== (current.gdpr_status || "none") && status.input.value !== "consented") {
+      body.gdpr_status = status.input.value;
+    }
+    if (until.input.value) {
+      body.store_until = until.input.value;
+      body.store_until_reason = reason.input.value || null;
+    }
+    return body;
+  };
+  return { status, until, reason, values };
+}
+
+function gdprForm(address, preview, settings, box, reload) {
+  const { status, until, reason, values } = gdprFields(preview, settings);
   const save = el("button", { type: "submit", class: "primary" }, "DSGVO-Angaben speichern");
   const automatic = el("button", { type: "button" }, "Speichern-bis automatisch bestimmen");
   const form = el("form", { class: "card", novalidate: true, "aria-labelledby": "gdpr-form-title" },
@@ -157,8 +341,7 @@ function gdprForm(address, preview, settings, box, reload) {
     button.disabled = true;
     try {
       await api("PATCH", "/agency/addresses/" + qs(address.address_id), body);
-      await reload();
-      showOk(document.querySelector("#main .message"), "Die DSGVO-Angaben wurden gespeichert.");
+      await reloadWith("Die DSGVO-Angaben wurden gespeichert.", reload);
     } catch (error) {
       markInvalid(form, error);
       if (error.status !== 401) showError(box, error, ADDRESS_LABELS);
@@ -168,12 +351,7 @@ function gdprForm(address, preview, settings, box, reload) {
   }
   form.addEventListener("submit", (event) => {
     event.preventDefault();
-    const body = {};
-    if (status.input.value !== preview.gdpr_status && status.input.value !== "consented") body.gdpr_status = status.input.value;
-    if (until.input.value) {
-      body.store_until = until.input.value;
-      body.store_until_reason = reason.input.value || null;
-    }
+    const body = values();
     if (!Object.keys(body).length) {
       showError(box, new ApiError(422, "nothing_changed", "Es wurde nichts geändert."));
       return;

@@ -4,7 +4,7 @@
 import { configure, getToken, clearToken, mountSignIn, el, showError } from "/ui/common.js";
 import { listTours, tourDetail, tourForm } from "/dashboard/tours.js";
 import { listReviews } from "/dashboard/reviews.js";
-import { listAddresses, addressPreview, gdprOverview } from "/dashboard/addresses.js";
+import { listAddresses, addressForm, addressPreview, gdprOverview } from "/dashboard/addresses.js";
 import { page } from "/dashboard/views.js";
 
 const main = document.getElementById("main");
@@ -20,6 +20,8 @@ const ROUTES = [
   [/^#\/reviews\/?$/, "reviews", listReviews],
   [/^#\/reviews\/([^/?]+)$/, "reviews", listReviews],
   [/^#\/addresses\/?(?:\?email=(.*))?$/, "addresses", listAddresses],
+  [/^#\/addresses\/new$/, "addresses", (m) => addressForm(m, undefined)],
+  [/^#\/addresses\/([^/?]+)\/edit$/, "addresses", addressForm],
   [/^#\/addresses\/([^/?]+)$/, "addresses", addressPreview],
   [/^#\/gdpr\/?$/, "gdpr", gdprOverview],
 ];

@@ -58,6 +58,18 @@ export const ACTIVITY = {
   gdpr: "DSGVO",
 };
 
+// The kinds an agent may enter by hand (the API's "gdpr" entries are written by the system).
+export const MANUAL_ACTIVITIES = ["appointment", "expose_sent", "revocation_confirmed", "inquiry", "note"];
+
+// Consent records ("Einwilligungsnachweise"), worded as on the printable record.
+export const RECORD_ACTION = {
+  consent: "Speicherung zugestimmt",
+  deletion_request: "Löschung beantragt",
+  correction_request: "Korrektur angefragt",
+};
+
+export const SALUTATIONS = ["Herr", "Frau", "Divers", "Firma"];
+
 export const SKIP_REASON = {
   no_email: "keine E-Mail-Adresse",
   ignored: "DSGVO ignorieren",

@@ -76,11 +76,12 @@ function fallbackMessage(status) {
 }
 
 /**
- * Calls the API with the stored bearer token. Resolves with the parsed JSON body (or null),
- * rejects with an ApiError. A 401 clears the token and calls onUnauthorized (back to sign-in).
+ * Calls the API with the stored bearer token. Resolves with the parsed JSON body (or null;
+ * the body as text with options.accept, e.g. "text/html"), rejects with an ApiError. A 401
+ * clears the token and calls onUnauthorized (back to sign-in).
  */
 export async function api(method, path, body, options) {
-  const headers = { Accept: "application/json" };
+  const headers = { Accept: (options && options.accept) || "application/json" };
   const token = (options && options.token) || getToken();
   if (token) headers.Authorization = "Bearer " + token;
   const init = { method, headers, credentials: "omit", cache: "no-store" };
@@ -94,6 +95,7 @@ export async function api(method, path, body, options) {
   } catch (_) {
     throw new ApiError(0, "network_error", fallbackMessage(0));
   }
+  if (response.ok && options && options.accept) return response.text();
   let data = null;
   const type = response.headers.get("Content-Type") || "";
   if (type.includes("application/json")) {
@@ -212,14 +214,34 @@ export function hideMessage(box) {
   box.replaceChildren();
 }
 
-/** Marks the inputs of a form named in a 422's fields as invalid (aria-invalid). */
+/**
+ * Marks the inputs of a form named in a 422's fields as invalid (aria-invalid) and puts the
+ * German reason right under each one (tied to it by aria-describedby, so a screen reader reads
+ * it with the field). Clears the previous marks; returns the form's first invalid input (or
+ * null), to move the focus there.
+ */
 export function markInvalid(form, error) {
   for (const input of form.querySelectorAll("[aria-invalid]")) input.removeAttribute("aria-invalid");
-  const fields = (error && error.fields) || {};
-  for (const name of Object.keys(fields)) {
-    const input = form.querySelector('[name="' + CSS.escape(name) + '"]');
-    if (input) input.setAttribute("aria-invalid", "true");
+  for (const note of form.querySelectorAll(".field-error")) {
+    for (const input of form.querySelectorAll('[aria-describedby~="' + note.id + '"]')) {
+      const rest = input.getAttribute("aria-describedby").split(" ").filter((id) => id && id !== note.id);
+      if (rest.length) input.setAttribute("aria-describedby", rest.join(" "));
+      else input.removeAttribute("aria-describedby");
+    }
+    note.remove();
   }
+  for (const [name, why] of Object.entries((error && error.fields) || {})) {
+    const input = form.querySelector('[name="' + CSS.escape(name) + '"]');
+    if (!input) continue;
+    input.setAttribute("aria-invalid", "true");
+    const note = el("p", { class: "field-error", id: uid("error") }, why);
+    const wrap = input.closest(".field, .checkbox");
+    if (wrap) wrap.append(note);
+    else input.after(note);
+    input.setAttribute("aria-describedby",
+      [input.getAttribute("aria-describedby"), note.id].filter(Boolean).join(" "));
+  }
+  return form.querySelector('[aria-invalid="true"]');
 }
 
 // -- dates --------------------------------------------------------------------------------
