@@ -192,6 +192,8 @@ def export_person(container: Any, agency_id: str, email: str) -> dict[str, Any]:
         export["registrations"] = [registration_view(r) for r in
                                    container.gdpr.erasure.registrations(agency_id, address_id)]
     export["reviews"] = [qa_view(r) for r in reviews]
+    # What the person wrote when asked for a statement or proof about one of them.
+    export["review_report_answers"] = container.reviews.answers_of(reviews)
     return export
 
 

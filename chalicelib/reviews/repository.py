@@ -167,6 +167,10 @@ class ReviewRepository:
     def get_report(self, report_id: str) -> Item | None:
         return self.table.get(*report_key(report_id)) if report_id else None
 
+    def get_reports(self, report_ids: Iterable[str]) -> list[Item]:
+        ids = sorted({i for i in report_ids if i})
+        return self.table.batch_get([report_key(i) for i in ids]) if ids else []
+
     def get_deadline(self, report_id: str, kind: str) -> Item | None:
         return self.table.get(*deadline_key(report_id, kind))
 
@@ -334,16 +338,17 @@ class ReviewRepository:
                condition=Condition("attribute_not_exists({pk})"), label="report")
 
     def stage_report_change(self, tx: Transaction, before: Item, sets: dict[str, Any],
-                            removes: Iterable[str] = ()) -> Item:
-        """Changes an open report, provided nobody else changed it since ``before``."""
+                            removes: Iterable[str] = (), *, label: str = "report") -> Item:
+        """Changes a report, provided nobody else changed it since ``before`` (only an
+        open report changes, except for an erasure's scrubbing)."""
         removes = list(removes)
         after = apply_changes(before, sets, removes)
         keys = report_queue_keys(after)
         tx.update(self.table, *report_key(before["report_id"]),
                   Update(sets={**sets, **keys}, removes=removes, adds={"version": 1}),
-                  condition=Condition("{version} = {:v} AND {status} = {:open}",
-                                      v=int(before["version"]), open="open"),
-                  label="report")
+                  condition=Condition("{version} = {:v} AND {status} = {:s}",
+                                      v=int(before["version"]), s=before["status"]),
+                  label=label)
         after["version"] = int(before["version"]) + 1
         return after
 

@@ -198,6 +198,31 @@ def report_view(report: Item, review: Item | None) -> dict[str, Any]:
     return view
 
 
+REVIEWER_ANSWER_FIELDS = ("answer", "answer_user_agent")
+
+
+def without_answers(report: Item) -> dict[str, Any]:
+    """The report's sets that take out what the reviewer wrote (statement, proof, and
+    their earlier rounds in the history): personal data, gone with the review."""
+    sets: dict[str, Any] = {}
+    for kind in ANSWER_KINDS:
+        if report.get(kind):
+            sets[kind] = {k: v for k, v in report[kind].items()
+                          if k not in REVIEWER_ANSWER_FIELDS}
+    if report.get("history"):
+        sets["history"] = [{k: v for k, v in h.items() if k not in REVIEWER_ANSWER_FIELDS}
+                           for h in report["history"]]
+    return sets
+
+
+def reviewer_answers(report: Item) -> list[dict[str, Any]]:
+    """What the reviewer wrote in a report case (for the person's data export)."""
+    rounds = [*(report.get("history") or []), *(report.get(k) for k in ANSWER_KINDS)]
+    return [{"report_id": report["report_id"], "kind": r.get("kind"),
+             "answered_at": r.get("answered_at"), "answer": r["answer"]}
+            for r in rounds if r and r.get("answer")]
+
+
 def average(count: int, rating_sum: int) -> float | None:
     if count <= 0:
         return None
@@ -811,6 +836,8 @@ class ReviewService:
             self.repo.stage_review_change(
                 tx, item, {"status": REPORTED, "status_at": now,
                            "open_report_id": report["report_id"]},
+                # Every report of a review, so an erasure finds the reviewer's answers.
+                adds={"report_ids": {report["report_id"]}},
                 condition=Condition("{status} = {:s} AND attribute_not_exists({open_report_id})",
                                     s=PUBLISHED))
             self._execute(tx)
@@ -937,15 +964,7 @@ class ReviewService:
                                        "resolved_by": by}
         pending = {report.get(f"{kind}_link") for kind in ANSWER_KINDS} - {None}
         if outcome == "delete":
-            # The reviewer's answers are personal data too.
-            for kind in ANSWER_KINDS:
-                if report.get(kind):
-                    report_sets[kind] = {k: v for k, v in report[kind].items()
-                                         if k not in ("answer", "answer_user_agent")}
-            if report.get("history"):
-                report_sets["history"] = [{k: v for k, v in h.items()
-                                           if k not in ("answer", "answer_user_agent")}
-                                          for h in report["history"]]
+            report_sets.update(without_answers(report))
         after_report = self.repo.stage_report_change(
             tx, report, report_sets, [f"{kind}_link" for kind in ANSWER_KINDS])
         for kind in ANSWER_KINDS:
@@ -965,6 +984,8 @@ class ReviewService:
             review_sets["deleted_at"] = now
             review_removes += PERSONAL_FIELDS
             self.repo.stage_forget_identity(tx, review, self._ip_keep)
+            # Earlier cases about the same review hold the reviewer's answers too.
+            retire |= self._stage_erase_answers(tx, review, by, now, handled=report_id)
         for number, token_hash in enumerate(sorted(retire)):
             self._retire_link(tx, token_hash, scrub=new == DELETED, label=f"retire:{number}")
         after_review = self.repo.stage_review_change(
@@ -995,6 +1016,7 @@ class ReviewService:
             self.repo.stage_forget_identity(tx, item, self._ip_keep)
             retire = set(item.get("link_hashes") or ()) | ({item["reverify_link"]}
                                                             if item.get("reverify_link") else set())
+            retire |= self._stage_erase_answers(tx, item, by, now)
             for number, token_hash in enumerate(sorted(retire)):
                 self._retire_link(tx, token_hash, scrub=True, label=f"retire:{number}")
             after = self.repo.stage_review_change(
@@ -1002,13 +1024,44 @@ class ReviewService:
                 tx, item, {"status": DELETED, "status_at": now,
                            "deleted_at": now, "deleted_by": by},
                 [*PERSONAL_FIELDS, "reverify_link", "reverify_deadline", "reverify_requested_at",
-                 "purge_at"],
+                 "purge_at", "open_report_id"],
                 condition=Condition("{version} = {:v}", v=int(item["version"])))
             self._stage_public_change(tx, item, after)
             self._execute(tx)
             return True
 
         return bool(self._run(attempt))
+
+    def _stage_erase_answers(self, tx: Transaction, review: Item, by: str, now: str,
+                             handled: str | None = None) -> set[str]:
+        """Takes the reviewer's statements and proofs out of every report case about the
+        review (but ``handled``, which the caller changes itself); an open case ends with
+        the review ("delete"), its pending requests and their deadlines with it. Returns
+        the request links to retire."""
+        retire: set[str] = set()
+        ids = {*(review.get("report_ids") or ()), review.get("open_report_id")} - {handled}
+        for number, report in enumerate(self.repo.get_reports(i for i in ids if i)):
+            sets, removes = without_answers(report), []
+            if report["status"] == "open":
+                sets.update({"status": "resolved", "outcome": "delete", "resolved_at": now,
+                             "resolved_by": by, "resolution_reason":
+                             "Bewertung auf Antrag der verfassenden Person gelöscht "
+                             "(Art. 17 DSGVO)."})
+                for kind in ANSWER_KINDS:
+                    if report.get(f"{kind}_link"):
+                        retire.add(report[f"{kind}_link"])
+                        removes.append(f"{kind}_link")
+                    self.repo.stage_drop_deadline(tx, report["report_id"], kind)
+            if sets or removes:
+                self.repo.stage_report_change(tx, report, sets, removes,
+                                              label=f"report:{number}")
+        return retire
+
+    def answers_of(self, reviews: list[Item]) -> list[dict[str, Any]]:
+        """The reviewer's statements and proofs in the report cases about ``reviews``."""
+        ids = {i for r in reviews for i in (*(r.get("report_ids") or ()), r.get("open_report_id"))}
+        return [answer for report in self.repo.get_reports(i for i in ids if i)
+                for answer in reviewer_answers(report)]
 
     # -- review-sweep ---------------------------------------------------------------------
 

@@ -203,3 +203,45 @@ def test_a_reviewer_without_an_address_is_exported_and_erased_too(ops, http, out
                 "email": "rita@example.org"})["error"]["code"] == "not_found"
     assert ops({"action": "export_person", "agency_id": "gibt-es-nicht",
                 "email": "rita@example.org"})["error"]["code"] == "not_found"
+
+
+def test_erasure_takes_the_reviewers_answers_out_of_every_report_case(
+        ops, http, outbox, container):
+    from tests.functional.test_reviews_reports import answer_link, report
+
+    review = submit_and_confirm(http, outbox, email="rita@example.org", rating=2, text=(
+        "Der Makler hat nie zurückgerufen und die Besichtigung kurzfristig abgesagt."))
+    assert review["status"] == "published", review["findings"]
+    # A first case, answered and kept; a second one, answered, with a proof still pending.
+    first = report(http, review["review_id"]).json["report_id"]
+    http.post(f"/qa/reports/{first}/request-statement", {}, token=QA)
+    http.form_post(answer_link(outbox, "review-statement", "rita@example.org"),
+                   "answer=Erste+vertrauliche+Antwort")
+    assert http.post(f"/qa/reports/{first}/resolve", {"outcome": "keep", "reason": "Belegt."},
+                     token=QA).status == 200
+    second = report(http, review["review_id"], category="false_facts").json["report_id"]
+    http.post(f"/qa/reports/{second}/request-statement", {}, token=QA)
+    http.form_post(answer_link(outbox, "review-statement", "rita@example.org"),
+                   "answer=Zweite+vertrauliche+Antwort")
+    http.post(f"/qa/reports/{second}/request-proof", {}, token=QA)
+    proof = answer_link(outbox, "review-proof", "rita@example.org")
+
+    exported = ops({"action": "export_person", "agency_id": "demo", "email": "rita@example.org"})
+    assert sorted(a["answer"] for a in exported["review_report_answers"]) == [
+        "Erste vertrauliche Antwort", "Zweite vertrauliche Antwort"]
+
+    erased = ops({"action": "erase_person", "agency_id": "demo", "email": "rita@example.org"})
+    assert erased["reviews_deleted"] == [review["review_id"]]
+    everything = str(all_items(container.settings.region))
+    assert "vertrauliche" not in everything and "rita@example.org" not in everything
+    # The open case ended with the review; its pending proof request with it.
+    assert http.get("/qa/reports?status=open", token=QA).json["reports"] == []
+    resolved = {r["report_id"]: r for r in http.get("/qa/reports?status=resolved",
+                                                    token=QA).json["reports"]}
+    assert resolved[second]["outcome"] == "delete" and resolved[second]["resolved_by"] == "ops"
+    assert "Art. 17" in resolved[second]["resolution_reason"]
+    assert resolved[first]["outcome"] == "keep"  # what QA decided then stays on record
+    assert "answer" not in resolved[first]["statement"]
+    assert http.get(proof).status in (404, 410)
+    assert [i for i in items_with(container, f"REPORT#{second}")
+            if i["sk"]["S"].startswith("DEADLINE#")] == []

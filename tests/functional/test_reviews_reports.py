@@ -394,3 +394,19 @@ def test_concurrent_reports_leave_one_open(http, outbox):
     assert sorted(results) == [201] + [409] * 5, results
     assert len(open_reports(http)) == 1
     assert agency_status(http, review["review_id"]) == "reported"
+
+
+def test_delete_also_clears_answers_from_earlier_cases(http, outbox, container):
+    review = published_review(http, outbox)
+    first = report(http, review["review_id"]).json["report_id"]
+    http.post(f"/qa/reports/{first}/request-statement", {}, token=QA)
+    http.form_post(answer_link(outbox, "review-statement"), "answer=Alte+private+Antwort")
+    assert http.post(f"/qa/reports/{first}/resolve", {"outcome": "keep", "reason": "Belegt."},
+                     token=QA).status == 200
+    second = report(http, review["review_id"], category="false_facts").json["report_id"]
+    reply = http.post(f"/qa/reports/{second}/resolve",
+                      {"outcome": "delete", "reason": "Doch unzutreffend."}, token=QA)
+    assert reply.status == 200, reply.body
+    assert "private Antwort" not in dump(container.settings.region)
+    resolved = {r["report_id"]: r for r in open_reports(http, "resolved")}
+    assert resolved[first]["outcome"] == "keep" and "answer" not in resolved[first]["statement"]
