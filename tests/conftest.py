@@ -1,5 +1,7 @@
 """Shared fixtures: moto started like the local stack (same tables from infra/, same
-serialisation lock), a container with a controllable clock, and an HTTP client."""
+serialisation lock; but plain moto, without the local stack's speed patches in
+devstack/fastmoto.py, so the tests see moto's own behaviour), a container with a
+controllable clock, and an HTTP client."""
 
 from __future__ import annotations
 
