@@ -157,19 +157,15 @@ class ReviewRepository:
         return self.table.get(*review_key(review_id)) if review_id else None
 
     def get_reviews(self, review_ids: Iterable[str]) -> dict[str, Item]:
-        ids = list(dict.fromkeys(i for i in review_ids if i))
-        found: dict[str, Item] = {}
-        for start in range(0, len(ids), 100):
-            for item in self.table.batch_get([review_key(i) for i in ids[start:start + 100]]):
-                found[item["review_id"]] = item
-        return found
+        ids = dict.fromkeys(i for i in review_ids if i)
+        return {item["review_id"]: item
+                for item in self.table.batch_get([review_key(i) for i in ids])}
 
     def get_report(self, report_id: str) -> Item | None:
         return self.table.get(*report_key(report_id)) if report_id else None
 
     def get_reports(self, report_ids: Iterable[str]) -> list[Item]:
-        ids = sorted({i for i in report_ids if i})
-        return self.table.batch_get([report_key(i) for i in ids]) if ids else []
+        return self.table.batch_get([report_key(i) for i in sorted(set(report_ids))])
 
     def get_deadline(self, report_id: str, kind: str) -> Item | None:
         return self.table.get(*deadline_key(report_id, kind))

@@ -72,8 +72,9 @@ from chalicelib.reviews.signals import AgencyIpLog, agency_ip_key, ip_key, keyed
 from chalicelib.reviews.workdays import WorkingDays
 from chalicelib.secrets_util import new_id
 from chalicelib.storage import cursor
-from chalicelib.storage.batch import BatchGet, Key
 from chalicelib.storage.dynamo import (
+    BatchGet,
+    BatchKey,
     Condition,
     Item,
     Table,
@@ -215,6 +216,12 @@ def without_answers(report: Item) -> dict[str, Any]:
     return sets
 
 
+def _report_ids(review: Item) -> set[str]:
+    """Every report case about a review (the open one also for reviews reported before
+    ``report_ids`` was kept)."""
+    return {i for i in (*(review.get("report_ids") or ()), review.get("open_report_id")) if i}
+
+
 def reviewer_answers(report: Item) -> list[dict[str, Any]]:
     """What the reviewer wrote in a report case (for the person's data export)."""
     rounds = [*(report.get("history") or []), *(report.get(k) for k in ANSWER_KINDS)]
@@ -323,7 +330,7 @@ class DynamoEvidence:
     def agency(self) -> Item | None:
         return self._found.get(self._agency)
 
-    def _members(self, key: Key | None) -> set[str]:
+    def _members(self, key: BatchKey | None) -> set[str]:
         return members(self._found.get(key)) if key else set()
 
     def agency_emails(self) -> list[str]:
@@ -1039,8 +1046,7 @@ class ReviewService:
         the review ("delete"), its pending requests and their deadlines with it. Returns
         the request links to retire."""
         retire: set[str] = set()
-        ids = {*(review.get("report_ids") or ()), review.get("open_report_id")} - {handled}
-        for number, report in enumerate(self.repo.get_reports(i for i in ids if i)):
+        for number, report in enumerate(self.repo.get_reports(_report_ids(review) - {handled})):
             sets, removes = without_answers(report), []
             if report["status"] == "open":
                 sets.update({"status": "resolved", "outcome": "delete", "resolved_at": now,
@@ -1059,8 +1065,8 @@ class ReviewService:
 
     def answers_of(self, reviews: list[Item]) -> list[dict[str, Any]]:
         """The reviewer's statements and proofs in the report cases about ``reviews``."""
-        ids = {i for r in reviews for i in (*(r.get("report_ids") or ()), r.get("open_report_id"))}
-        return [answer for report in self.repo.get_reports(i for i in ids if i)
+        ids = set().union(*(_report_ids(r) for r in reviews))
+        return [answer for report in self.repo.get_reports(ids)
                 for answer in reviewer_answers(report)]
 
     # -- review-sweep ---------------------------------------------------------------------

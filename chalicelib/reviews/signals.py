@@ -89,16 +89,10 @@ class AgencyIpLog:
         except Exception:
             log.warning("agency IP not recorded", exc_info=True)
 
-    def seen_recently(self, agency_id: str, ip_hash: str | None) -> bool:
-        """Whether the agency's API calls came from this IP within the window."""
-        if not ip_hash:
-            return False
-        return self.is_recent(self.core.get(*agency_ip_key(agency_id, ip_hash),
-                                            consistent=False))
-
     def is_recent(self, item: Item | None) -> bool:
-        """Whether an ``agency_ip_key`` item (read by the caller, e.g. in a batch) lies
-        within the window."""
+        """Whether an ``agency_ip_key`` item (the caller reads it with the other check
+        lookups in one batch) says the agency's API calls came from this IP within the
+        window."""
         if not item or not item.get("last_seen"):
             return False
         since = berlin_date(self.clock.now()) - timedelta(days=self.window_days)
