@@ -16,7 +16,10 @@ class Settings(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="ignore")
 
-    stage: str = "local"
+    # No default: a deployment that lost its FREIGABE_STAGE must not come up as the local
+    # stack (dev routes, the public hash key). `make run`, chalice's local stage and the
+    # test suite set it explicitly; every deployed stage sets it in .chalice/config.json.
+    stage: str = Field(min_length=1, max_length=40, pattern=r"^[a-z][a-z0-9-]*$")
     region: str = "eu-central-1"
     # Table names are "<prefix>-<name>"; in AWS the prefix is the stack name (infra/tables.json).
     table_prefix: str = "freigabe-local"

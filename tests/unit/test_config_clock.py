@@ -20,8 +20,8 @@ from chalicelib.config import Settings
 
 # -- Settings -------------------------------------------------------------------------------
 
-def test_defaults_without_any_environment() -> None:
-    settings = Settings.from_env({})
+def test_defaults_of_the_local_stage() -> None:
+    settings = Settings.from_env({"FREIGABE_STAGE": "local"})
     assert settings.stage == "local"
     assert settings.dev_routes_enabled is True
     assert settings.unlock_link_days == 7
@@ -56,7 +56,7 @@ def test_prefixed_variables_are_read_and_converted() -> None:
 def test_unprefixed_unknown_and_empty_variables_are_ignored() -> None:
     settings = Settings.from_env({
         "STAGE": "prod", "MAIL_MAX_ATTEMPTS": "1", "FREIGABE_NO_SUCH_SETTING": "x",
-        "FREIGABE_SES_CONFIGURATION_SET": "", "FREIGABE_STAGE": "",
+        "FREIGABE_SES_CONFIGURATION_SET": "", "FREIGABE_STAGE": "local",
         "freigabe_stage": "prod",
     })
     assert settings.stage == "local"
@@ -86,11 +86,11 @@ def test_a_deployed_stage_refuses_the_public_local_hash_key(key) -> None:
 ])
 def test_invalid_values_fail_loudly_at_start(name, value) -> None:
     with pytest.raises(ValidationError):
-        Settings.from_env({name: value})
+        Settings.from_env({"FREIGABE_STAGE": "local", name: value})
 
 
 def test_settings_are_frozen() -> None:
-    settings = Settings.from_env({})
+    settings = Settings.from_env({"FREIGABE_STAGE": "local"})
     with pytest.raises(ValidationError):
         settings.stage = "prod"  # type: ignore[misc]
 

@@ -33,5 +33,5 @@ def test_the_key_is_read_from_ssm_with_decryption():
 
 
 def test_local_settings_need_no_parameter():
-    local = Settings()
+    local = Settings(stage="local")
     assert resolve_secrets(local) is local
