@@ -150,7 +150,8 @@ def ops(event: dict[str, Any], context: Any) -> dict[str, Any]:
     from chalicelib.wiring import get_container
 
     configure_logging()
-    return handle(event, get_container(), lambda job, day: _ops_job(job, day, context))
+    return handle(event, get_container(), lambda job, day: _ops_job(job, day, context),
+                  remaining_ms=getattr(context, "get_remaining_time_in_millis", None))
 
 
 def _ops_job(job: str, day: Any, context: Any) -> dict[str, Any]:

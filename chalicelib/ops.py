@@ -31,6 +31,10 @@ BACKFILL_TIME = dt.time(3, 0)
 IDEMPOTENCY_WINDOW = dt.timedelta(hours=24)
 
 JobRunner = Callable[[str, "dt.date | None"], dict[str, Any]]
+RemainingMillis = Callable[[], int]
+# Without a Lambda context (the CLI) an unfinished run blocks a repetition this long: the
+# longest a Lambda invocation can live.
+IN_PROGRESS_WITHOUT_CONTEXT = dt.timedelta(minutes=15)
 
 
 class _Event(BaseModel):
@@ -98,15 +102,18 @@ def parse(event: Any) -> Any:
                                ) from exc
 
 
-def handle(event: Any, container: Any, run_job: JobRunner | None = None) -> dict[str, Any]:
-    """Runs one operator event; answers ``{"ok": true, ...}`` or ``{"ok": false, "error"}``."""
+def handle(event: Any, container: Any, run_job: JobRunner | None = None,
+           remaining_ms: RemainingMillis | None = None) -> dict[str, Any]:
+    """Runs one operator event; answers ``{"ok": true, ...}`` or ``{"ok": false, "error"}``.
+    ``remaining_ms`` is the Lambda context's ``get_remaining_time_in_millis``: an event
+    still "in progress" after that time was killed (timeout) and may run again."""
     action = event.get("action") if isinstance(event, dict) else None
     action = action if action in ACTIONS else "unknown"  # logged: never the operator's text
     try:
         parsed = parse(event)
         if parsed.action in GUARDED:
-            result = Idempotency(container).run(event, parsed.idempotency_key,
-                                                lambda: _perform(parsed, container, run_job))
+            result = Idempotency(container, remaining_ms).run(
+                event, parsed.idempotency_key, lambda: _perform(parsed, container, run_job))
         else:
             result = _perform(parsed, container, run_job)
     except AppError as error:
@@ -217,12 +224,18 @@ class Idempotency:
     persistence layer stores the handler's whole answer, and ours carry a token shown once
     (issue_token) or personal data (erase_person); here the stored answer drops the token.
     The record lives in the core table (no extra table, no extra IAM), keyed by a keyed hash
-    of the idempotency key or of the event (never the event itself)."""
+    of the idempotency key or of the event (never the event itself).
 
-    def __init__(self, container: Any) -> None:
+    As in Powertools, an ``in_progress`` record expires with the invocation's remaining
+    time (``in_progress_until``): a run killed by its timeout leaves no handler to delete
+    the record, and the operator's retry minutes later must run instead of answering
+    "in progress" for the whole window."""
+
+    def __init__(self, container: Any, remaining_ms: RemainingMillis | None = None) -> None:
         self.core = container.core_table
         self.clock = container.clock
         self.hash_key = container.settings.hash_key
+        self.remaining_ms = remaining_ms
 
     def key(self, event: dict[str, Any], explicit: str | None) -> tuple[str, str]:
         from chalicelib.reviews.signals import keyed_hash
@@ -237,13 +250,17 @@ class Idempotency:
 
         pk, sk = self.key(event, explicit)
         now = self.clock.now()
+        running_for = (dt.timedelta(milliseconds=max(0, self.remaining_ms()))
+                       if self.remaining_ms is not None else IN_PROGRESS_WITHOUT_CONTEXT)
         try:
             self.core.put({"pk": pk, "sk": sk, "status": "in_progress", "started_at": iso(now),
                            "action": event["action"],
+                           "in_progress_until": iso(now + running_for),
                            "expires_at": iso(now + IDEMPOTENCY_WINDOW),
                            "expires_ttl": epoch_seconds(now + IDEMPOTENCY_WINDOW)},
-                          Condition("attribute_not_exists({pk}) OR {expires_at} < {:now}",
-                                    now=iso(now)))
+                          Condition("attribute_not_exists({pk}) OR {expires_at} < {:now} OR "
+                                    "({status} = {:running} AND {in_progress_until} < {:now})",
+                                    now=iso(now), running="in_progress"))
         except ConditionFailed as exc:
             return self._repeated(exc.old or {})
         try:
