@@ -20,6 +20,7 @@ from chalicelib.web import (
     gdpr_routes,
     link_routes,
     page_routes,
+    profile_routes,
     review_routes,
     tour_routes,
     ui_routes,
@@ -193,6 +194,7 @@ link_routes.register(api)
 page_routes.register(api)
 address_routes.register(api)
 gdpr_routes.register(api)
+profile_routes.register(api)
 review_routes.register(api)
 ui_routes.register(api)
 dev_routes.register(api, run_job)

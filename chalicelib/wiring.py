@@ -77,6 +77,13 @@ class Container:
         return AgencyService(self.agency_repo, self.clock)
 
     @cached_property
+    def agency_profiles(self) -> Any:
+        """The agencies' controller details (``chalicelib/agencies/profile.py``)."""
+        from chalicelib.agencies.profile import AgencyProfiles
+
+        return AgencyProfiles(self.core_table, self.clock)
+
+    @cached_property
     def authenticator(self) -> Any:
         from chalicelib.auth.tokens import Authenticator
 

@@ -19,6 +19,18 @@ DEMO_AGENCIES = (
      "phone": "+49 40 7654321", "token": "other-agency-token"},
 )
 DEMO_QA_TOKEN = "demo-qa-token"
+# The controller details (contract: "The seeded agencies have complete profiles").
+DEMO_PROFILES = {
+    "demo": {"legal_name": "Demo Makler GmbH", "street": "Kastanienallee 12", "zip": "10435",
+             "city": "Berlin", "email": "datenschutz@demo-makler.de", "phone": "+49 30 1234567",
+             "privacy_url": "https://demo-makler.de/datenschutz",
+             "dpo_contact": "Dr. Daniela Schutz, dsb@demo-makler.de",
+             "supervisory_authority": "Berliner Beauftragte für Datenschutz und "
+                                      "Informationsfreiheit, Alt-Moabit 59–61, 10555 Berlin"},
+    "other": {"legal_name": "Other Makler GmbH", "street": "Jungfernstieg 7", "zip": "20354",
+              "city": "Hamburg", "email": "datenschutz@other-makler.de",
+              "phone": "+49 40 7654321", "privacy_url": "https://other-makler.de/datenschutz"},
+}
 
 _serial_lock = threading.RLock()
 _patched = False
@@ -82,6 +94,7 @@ def seed_demo(container: Any) -> list[str]:
         container.agencies.create_agency(data)
         container.agencies.issue_token("agency", agency["agency_id"], label="demo",
                                        token=agency["token"])
+        container.agency_profiles.put(agency["agency_id"], DEMO_PROFILES[agency["agency_id"]])
         lines.append(f"agency {agency['agency_id']:<6} token {agency['token']:<20} "
                      f"contact {agency['contact_email']}")
     container.agencies.issue_token("qa", label="demo", token=DEMO_QA_TOKEN)

@@ -15,6 +15,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from chalicelib.agencies.profile import controller_of, require_complete
 from chalicelib.agencies.repository import AgencyRepository
 from chalicelib.clock import Clock, berlin_date, iso
 from chalicelib.errors import Unavailable
@@ -66,13 +67,21 @@ class ConsentService:
     def agency(self, agency_id: str) -> dict[str, str]:
         return mails.agency_details(self.agency_repo.get_agency(agency_id), agency_id)
 
+    def lawful_agency(self, agency_id: str) -> dict[str, str]:
+        """The agency as the consent mail shows it, or 409 ``controller_details_missing``
+        while the Art. 13 information cannot be complete (one read, the agency item)."""
+        item = self.agency_repo.get_agency(agency_id)
+        require_complete(controller_of(item))
+        return mails.agency_details(item, agency_id)
+
     # -- the assistant -------------------------------------------------------------------
 
     def request(self, agency_id: str, payload: Any) -> dict[str, Any]:
-        data = validate_model(AddressIds, payload)
+        # The agency's state first: 409 wins over a body that would fail validation.
+        agency = self.lawful_agency(agency_id)
+        data = validate_model(AddressIds, payload() if callable(payload) else payload)
         today = berlin_date(self.clock.now())
         found = self.book.get_many(agency_id, data.address_ids)
-        agency = self.agency(agency_id)
         sent: list[str] = []
         skipped: list[dict[str, str]] = []
         for address_id in data.address_ids:

@@ -45,7 +45,8 @@ def register(api: Api) -> None:
 
     @api.route("/agency/gdpr/consent-requests", methods=["POST"], auth="agency")
     def consent_requests(ctx: RequestContext) -> Any:
-        return ctx.container.gdpr.consent.request(ctx.agency_id, ctx.json())
+        # The body is parsed once the agency's controller details are known complete.
+        return ctx.container.gdpr.consent.request(ctx.agency_id, ctx.json)
 
     # -- worklists ----------------------------------------------------------------------
 
