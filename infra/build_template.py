@@ -19,6 +19,19 @@ STAGES = ("dev", "prod")
 ASYNC_FUNCTIONS = ("MailRetry", "ReviewSweep", "RetentionSweep", "SesFeedback")
 ALL_FUNCTIONS = ("APIHandler", "Ops", *ASYNC_FUNCTIONS)
 NIGHTLY_JOBS = ("review-sweep", "retention-sweep")
+# One instance at a time: the sweeps continue from checkpoints and the mail job claims
+# records, so a second concurrent run only burns reads (and, on a stuck run, doubles
+# the load on SES). Webhook delivery adds its worker here when it lands.
+SINGLE_INSTANCE = ("MailRetry", "ReviewSweep", "RetentionSweep")
+# API Gateway access log: the route template, never ``$context.path`` (link paths carry
+# secret tokens) and no source IP (personal data).
+ACCESS_LOG_FORMAT = json.dumps({
+    "requestId": "$context.requestId", "time": "$context.requestTimeEpoch",
+    "method": "$context.httpMethod", "route": "$context.resourcePath",
+    "status": "$context.status", "latencyMs": "$context.responseLatency",
+    "integrationMs": "$context.integrationLatency", "bytes": "$context.responseLength",
+    "error": "$context.error.responseType",
+}, separators=(",", ":"))
 ROOT = INFRA.parent
 # The dimensions chalicelib/metrics.py puts on every metric: the service (one name for all
 # functions, .chalice/config.json) and the stage; the job alarms add ``job``.
@@ -99,6 +112,8 @@ def build(stage: str) -> dict[str, Any]:
             "FREIGABE_SES_CONFIGURATION_SET": {"Ref": "SesConfigurationSet"},
             "FREIGABE_HASH_KEY_PARAMETER": {"Fn::Sub": "/${AWS::StackName}/hash-key"},
         }}}}
+    for fn in SINGLE_INSTANCE:
+        resources[fn]["Properties"]["ReservedConcurrentExecutions"] = 1
     for fn in ASYNC_FUNCTIONS:
         resources[f"{fn}InvokeConfig"] = {
             "Type": "AWS::Lambda::EventInvokeConfig",
@@ -142,8 +157,16 @@ def build(stage: str) -> dict[str, Any]:
     # name the API after the stack (both the SAM Name and the OpenAPI title, whichever API
     # Gateway takes) and point the alarm at that name and Chalice's stage.
     api_name = {"Ref": "AWS::StackName"}
-    resources["RestAPI"] = {"Properties": {"Name": api_name,
-                                           "DefinitionBody": {"info": {"title": api_name}}}}
+    # The stage throttles all routes together (parameters, docs/deploy.md) and writes an
+    # access log; the account-level role for API Gateway's logging comes first.
+    resources["RestAPI"] = {"DependsOn": ["ApiGatewayAccount"], "Properties": {
+        "Name": api_name, "DefinitionBody": {"info": {"title": api_name}},
+        "MethodSettings": [{"ResourcePath": "/*", "HttpMethod": "*", "MetricsEnabled": True,
+                            "ThrottlingBurstLimit": {"Ref": "ApiThrottleBurst"},
+                            "ThrottlingRateLimit": {"Ref": "ApiThrottleRate"}}],
+        "AccessLogSetting": {"DestinationArn": {"Fn::GetAtt": ["ApiAccessLogGroup", "Arn"]},
+                             "Format": ACCESS_LOG_FORMAT},
+    }}
     resources["Api5xxRateAlarm"]["Properties"]["Dimensions"] = [
         {"Name": "ApiName", "Value": api_name}, {"Name": "Stage", "Value": api_stage(stage)}]
     # Alarm names say their stack, so the console lists dev and prod apart.

@@ -67,7 +67,8 @@ def test_functions_logs_retries_alarms(template: tuple[str, dict[str, Any]]) -> 
     r = t["Resources"]
     groups = {v["Properties"]["LogGroupName"]["Fn::Sub"]: v["Properties"]["RetentionInDays"]
               for v in _of_type(t, "AWS::Logs::LogGroup").values()}
-    assert groups == {f"/aws/lambda/${{{fn}}}": 30 for fn in FUNCTIONS}
+    assert groups == {f"/aws/lambda/${{{fn}}}": 30 for fn in FUNCTIONS} | {
+        "/aws/apigateway/${AWS::StackName}-access": 30}
     configs = {v["Properties"]["FunctionName"]["Ref"]: v["Properties"]
                for v in _of_type(t, "AWS::Lambda::EventInvokeConfig").values()}
     assert set(configs) == set(ASYNC)
@@ -118,3 +119,63 @@ def test_alarms_select_the_stage_s_own_api_and_metrics(template: tuple[str, dict
         assert {"Name": "stage", "Value": stage} in alarm["Dimensions"]
     for name, resource in _of_type(t, "AWS::CloudWatch::Alarm").items():
         assert resource["Properties"]["AlarmName"] == {"Fn::Sub": f"${{AWS::StackName}}-{name}"}
+
+
+# -- issue 19: alarms can reach someone, the API is throttled and logged, jobs run alone ---
+
+def test_both_topics_use_one_customer_managed_key_that_alarms_and_ses_may_use(
+        template: tuple[str, dict[str, Any]]) -> None:
+    """CloudWatch alarms cannot publish to a topic under the AWS-managed ``alias/aws/sns``
+    key; SES cannot either. Both topics use the stack's own key, whose policy lets both
+    services generate data keys and decrypt, for this account only."""
+    _, t = template
+    r = t["Resources"]
+    keys = _of_type(t, "AWS::KMS::Key")
+    assert list(keys) == ["NotificationKey"]
+    for topic in _of_type(t, "AWS::SNS::Topic").values():
+        assert topic["Properties"]["KmsMasterKeyId"] == {"Ref": "NotificationKey"}
+    assert set(_of_type(t, "AWS::SNS::Topic")) == {"AlarmTopic", "SesFeedbackTopic"}
+    key = keys["NotificationKey"]["Properties"]
+    assert key["EnableKeyRotation"] is True
+    grants = {}
+    for statement in key["KeyPolicy"]["Statement"]:
+        services = statement["Principal"].get("Service", [])
+        for service in [services] if isinstance(services, str) else services:
+            grants[service] = statement
+    assert set(grants) == {"cloudwatch.amazonaws.com", "ses.amazonaws.com"}
+    for statement in grants.values():
+        assert statement["Effect"] == "Allow"
+        assert set(statement["Action"]) == {"kms:GenerateDataKey*", "kms:Decrypt"}
+        assert statement["Condition"] == {
+            "StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}
+    assert "alias/aws/sns" not in json.dumps(r)
+
+
+def test_jobs_run_as_one_instance_each(template: tuple[str, dict[str, Any]]) -> None:
+    _, t = template
+    r = t["Resources"]
+    for fn in ("MailRetry", "ReviewSweep", "RetentionSweep"):
+        assert r[fn]["Properties"]["ReservedConcurrentExecutions"] == 1, fn
+
+
+def test_the_api_stage_is_throttled_and_logs_route_templates_only(
+        template: tuple[str, dict[str, Any]]) -> None:
+    _, t = template
+    r = t["Resources"]
+    api = r["RestAPI"]["Properties"]
+    assert t["Parameters"]["ApiThrottleBurst"]["Type"] == "Number"
+    assert t["Parameters"]["ApiThrottleRate"]["Type"] == "Number"
+    (settings,) = api["MethodSettings"]
+    assert (settings["ResourcePath"], settings["HttpMethod"]) == ("/*", "*")
+    assert settings["ThrottlingBurstLimit"] == {"Ref": "ApiThrottleBurst"}
+    assert settings["ThrottlingRateLimit"] == {"Ref": "ApiThrottleRate"}
+    access = api["AccessLogSetting"]
+    assert access["DestinationArn"] == {"Fn::GetAtt": ["ApiAccessLogGroup", "Arn"]}
+    fields = json.loads(access["Format"])
+    assert fields["route"] == "$context.resourcePath"
+    # Link paths carry secret tokens; IPs are personal data.
+    assert "$context.path" not in access["Format"]
+    assert "sourceIp" not in access["Format"]
+    assert r["ApiAccessLogGroup"]["Properties"]["RetentionInDays"] == 30
+    assert r["ApiGatewayAccount"]["Properties"]["CloudWatchRoleArn"] == {
+        "Fn::GetAtt": ["ApiGatewayCloudWatchRole", "Arn"]}
