@@ -6,6 +6,8 @@ confirmation), accessibility basics."""
 
 from __future__ import annotations
 
+import csv
+import io
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -222,13 +224,14 @@ def test_manual_registration_is_approved_from_the_dashboard_and_exported_as_csv(
     download.save_as(path)
     raw = path.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 BOM for Excel
-    lines = raw.decode("utf-8-sig").split("\r\n")
-    assert lines[0].split(";")[:4] == ["Registrierungs-ID", "Status", "Eingang", "Vorname"]
-    max_line = next(line for line in lines if email in line)
-    assert "Freigeschaltet" in max_line and ";Max;Kunde;" in max_line
-    assert "'+49 170 1234567" in max_line  # a leading + would start a formula, too
-    assert any(";'=HYPERLINK(1);<img src=x>;" in line and "Abgelehnt" in line for line in lines)
-    assert not any(";=HYPERLINK" in line for line in lines)
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline=""), delimiter=";"))
+    assert rows[0][:4] == ["Registrierungs-ID", "Status", "Eingang", "Vorname"]
+    max_row = next(row for row in rows if email in row)
+    assert "Freigeschaltet" in max_row and max_row[3:5] == ["Max", "Kunde"]
+    assert "'+49 170 1234567" in max_row  # a leading + would start a formula, too
+    assert any(row[3:5] == ["'=HYPERLINK(1)", "<img src=x>"] and "Abgelehnt" in row
+               for row in rows)
+    assert not any(cell.startswith("=") for row in rows for cell in row)
 
 
 # -- reviews ----------------------------------------------------------------------------------
@@ -433,14 +436,14 @@ def test_csv_cells_are_safe_for_german_excel(live: Running, page: Any) -> None:
     page.goto(live.stack.base + "/dashboard/")
     cases = ["=1+1", "+49 30 1", "-2", "@SUM(A1)", "\tx", "\rx", "a;b", 'Sie sagte "ja"',
              "Zeile\nzwei", " eingerückt", "Müller", "", None, 42]
-    cells, csv = page.evaluate("""async (cases) => {
+    cells, text = page.evaluate("""async (cases) => {
         const m = await import('/dashboard/csv.js');
         return [cases.map(m.csvCell), m.toCsv(['a', 'b'], [['=x', 'y']])];
     }""", cases)
-    assert cells == ["'=1+1", "'+49 30 1", "'-2", "'@SUM(A1)", "'\tx", "\"'\rx\"", '"a;b"',
-                     '"Sie sagte ""ja"""', '"Zeile\nzwei"', '" eingerückt"', "Müller", "", "",
-                     "42"]
-    assert csv == "\ufeffa;b\r\n'=x;y\r\n"
+    assert cells == ['"\'=1+1"', '"\'+49 30 1"', '"\'-2"', '"\'@SUM(A1)"', '"\'\tx"', '"\'\rx"',
+                     '"a;b"', '"Sie sagte ""ja"""', '"Zeile\nzwei"', '" eingerückt"', '"Müller"',
+                     '""', '""', '"42"']
+    assert text == '\ufeff"a";"b"\r\n"\'=x";"y"\r\n'
 
 
 # -- address book by hand: new address, activities, contact edit, printable record -----------

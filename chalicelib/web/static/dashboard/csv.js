@@ -1,13 +1,26 @@
-// CSV for German Excel: ";" as separator, CRLF, UTF-8 with BOM. Cells that a spreadsheet
-// would read as a formula (= + - @, also after tab/CR) get a leading apostrophe.
+// CSV for German Excel: ";" as separator, CRLF, UTF-8 with BOM. Every cell is quoted, so
+// no reader splits it at a "," or ";" inside it. A spreadsheet or a naive importer still
+// reads "= + - @ tab CR" as the start of a formula at the start of a cell, and a comma-
+// locale one also after a "," or ";" that it mistakes for a separator: each such
+// character gets an apostrophe in front of it (OWASP "CSV injection").
 
-const FORMULA_START = /^[=+\-@\t\r]/;
+const FORMULA = "=+-@\t\r";
+const SEPARATOR = ",;\r\n";
+
+export function neutralise(text) {
+  let out = "";
+  let atStart = true;
+  for (const char of text) {
+    if (atStart && FORMULA.includes(char)) out += "'";
+    out += char;
+    atStart = SEPARATOR.includes(char);
+  }
+  return out;
+}
 
 export function csvCell(value) {
-  let text = value === null || value === undefined ? "" : String(value);
-  if (FORMULA_START.test(text)) text = "'" + text;
-  if (/[";\r\n]/.test(text) || text !== text.trim()) text = '"' + text.replace(/"/g, '""') + '"';
-  return text;
+  const text = value === null || value === undefined ? "" : String(value);
+  return '"' + neutralise(text).replace(/"/g, '""') + '"';
 }
 
 export function toCsv(header, rows) {
