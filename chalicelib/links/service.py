@@ -63,6 +63,8 @@ class Page:
     fields: list[FormField] = field(default_factory=list)
     values: dict[str, str] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
+    # Headed paragraphs under the details (the GDPR pages' Art. 13 information).
+    notice: list[tuple[str, list[str]]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

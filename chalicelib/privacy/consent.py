@@ -32,7 +32,7 @@ from chalicelib.mail.message import Mailbox
 from chalicelib.mail.outbox import Outbox, OutboxMail
 from chalicelib.metrics import CONSENT_GIVEN, CONSENT_WITHDRAWN, Recorder
 from chalicelib.metrics import NULL as NULL_METRICS
-from chalicelib.privacy import mails, rules
+from chalicelib.privacy import mails, notice, rules
 from chalicelib.privacy.addresses import AddressBook
 from chalicelib.privacy.model import AddressIds
 from chalicelib.privacy.records import stage_record
@@ -46,14 +46,19 @@ PURPOSE_CORRECTION = "correction"
 PURPOSES = (PURPOSE_CONSENT, PURPOSE_DELETION, PURPOSE_CORRECTION)
 CONSENT_LINK_DAYS = 30
 SNAPSHOT_FIELDS = ("salutation", "first_name", "last_name", "company", "email", "phone",
-                   "street", "zip", "city")
+                   "street", "zip", "city", "source", "data_source", "store_until",
+                   "store_until_reason")
 
 
 class ConsentService:
     def __init__(self, book: AddressBook, agency_repo: AgencyRepository, links: LinkService,
                  outbox: Outbox, clock: Clock, base_url: str, *,
-                 metrics: Recorder = NULL_METRICS) -> None:
+                 metrics: Recorder = NULL_METRICS, settings: Any = None,
+                 region: str = "eu-central-1") -> None:
         self.book = book
+        # The agency's GDPR settings (retention_days for the storage period, Art. 13(2)(a)).
+        self.settings = settings
+        self.region = region
         self.metrics = metrics
         self.table = book.table
         self.agency_repo = agency_repo
@@ -82,6 +87,9 @@ class ConsentService:
         data = validate_model(AddressIds, payload() if callable(payload) else payload)
         today = berlin_date(self.clock.now())
         found = self.book.get_many(agency_id, data.address_ids)
+        retention_days = (self.settings.get(agency_id).retention_days if self.settings
+                          else 180)
+        agency = {**agency, "retention_days": str(retention_days)}
         sent: list[str] = []
         skipped: list[dict[str, str]] = []
         for address_id in data.address_ids:
@@ -106,6 +114,8 @@ class ConsentService:
         for _attempt in range(4):
             now = self.clock.now()
             snapshot = {name: item.get(name) for name in SNAPSHOT_FIELDS}
+            info = notice.sections(agency, snapshot, int(agency.get("retention_days") or 180),
+                                   self.region)
             tx = Transaction(self.table.client)
             for label, token_hash in retire.items():
                 self.links.supersede(tx, token_hash, label=label)
@@ -117,7 +127,8 @@ class ConsentService:
             }, adds={"consent_link_hashes": set(hashes.values()), "mail_ids": {mail_id}})
             context = {"agency_id": agency_id, "address_id": address_id,
                        "request_id": new_id(), "agency": agency, "address": snapshot,
-                       "address_state": _state(after)}
+                       "address_state": _state(after),
+                       "notice": [[heading, paragraphs] for heading, paragraphs in info]}
             valid_for = timedelta(days=CONSENT_LINK_DAYS)
             issued = {purpose: self.links.issue(tx, purpose=purpose, record_id=address_id,
                                                 agency_id=agency_id, valid_for=valid_for,
@@ -131,7 +142,7 @@ class ConsentService:
                 snapshot, agency, consent_url=issued[PURPOSE_CONSENT].url,
                 deletion_url=issued[PURPOSE_DELETION].url,
                 correction_url=issued[PURPOSE_CORRECTION].url,
-                valid_until=issued[PURPOSE_CONSENT].expires_at)
+                valid_until=issued[PURPOSE_CONSENT].expires_at, notice=info)
             staged = self.outbox.stage(tx, [OutboxMail(mail_id, "gdpr_consent_request", message,
                                                        ref_kind="address", ref_id=address_id)])
             try:
@@ -188,7 +199,8 @@ class ConsentService:
         self.book.stage_activity(tx, agency_id, address_id, {
             "type": "gdpr", "source": "consent_link", "note": note}, at=now)
         if purpose != PURPOSE_CORRECTION:
-            text = mails.statement_text(page.heading, page.paragraphs, page.details, page.button)
+            text = mails.statement_text(page.heading, page.paragraphs, page.details, page.button,
+                                        page.notice)
             record_id = stage_record(
                 self.table, tx, agency_id, address_id, action=action, at=now, text=text,
                 channel="link", link_id=link["token_hash"], ip=submission.ip,
@@ -253,16 +265,19 @@ class _ConsentAction:
         agency = ctx["agency"]
         rows = mails.data_rows(ctx["address"])
         contact = mails.page_contact(agency)
+        # The Art. 13/14 information as the mail showed it (links of older mails have none).
+        info = [(heading, list(paragraphs)) for heading, paragraphs in ctx.get("notice") or []]
         if self.purpose == PURPOSE_CONSENT:
             return Page(heading="Speicherung Ihrer Daten", paragraphs=mails.consent_paragraphs(
-                agency), details=rows, button=mails.BUTTON_CONSENT, contact=contact)
+                agency), details=rows, button=mails.BUTTON_CONSENT, contact=contact,
+                notice=info)
         if self.purpose == PURPOSE_DELETION:
             return Page(heading="Löschung Ihrer Daten", paragraphs=mails.deletion_paragraphs(
                 agency), details=rows, button=mails.BUTTON_DELETION, danger=True,
-                contact=contact)
+                contact=contact, notice=info)
         return Page(heading="Ihre Daten korrigieren",
                     paragraphs=mails.correction_paragraphs(agency), details=rows,
-                    button=mails.BUTTON_CORRECTION, contact=contact,
+                    button=mails.BUTTON_CORRECTION, contact=contact, notice=info,
                     fields=[FormField("correction", "Was soll korrigiert werden?",
                                       hint="Zum Beispiel eine neue Telefonnummer oder Anschrift.")])
 

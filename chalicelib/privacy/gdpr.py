@@ -27,7 +27,8 @@ class Gdpr:
         self.properties = PropertyService(book, self.settings, clock)
         # Registers the link purposes "consent", "deletion-request" and "correction".
         self.consent = ConsentService(book, agency_repo, links, outbox, clock,
-                                      settings.public_base_url, metrics=metrics)
+                                      settings.public_base_url, metrics=metrics,
+                                      settings=self.settings, region=settings.region)
         self.worklists = Worklists(book, clock)
         outbox.on_permanent_failure("address", self._mail_failed, with_agency=True)
         self.sweep = RetentionSweep(book.table, core, self.erasure, self.settings, agency_repo,

@@ -23,13 +23,24 @@ CHANNEL_LABELS = {"link": "Bestätigungsseite (Double-Opt-in)", "agency": "durch
 
 def agency_details(profile: dict[str, Any] | None, agency_id: str) -> dict[str, str]:
     """The agency as every consent mail and page shows it."""
+    from chalicelib.agencies.profile import controller_of
+
+    controller = controller_of(profile)
     profile = profile or {}
     return {
-        "name": str(profile.get("name") or agency_id),
+        "name": str(profile.get("name") or controller.legal_name or agency_id),
         "contact_name": str(profile.get("contact_name") or ""),
         "contact_email": str(profile.get("contact_email") or ""),
         "phone": str(profile.get("phone") or ""),
         "agency_id": agency_id,
+        # The controller (Art. 13(1)(a)/(b)): chalicelib/agencies/profile.py.
+        "legal_name": controller.legal_name or "",
+        "postal_address": controller.postal_address,
+        "controller_email": controller.email or "",
+        "controller_phone": controller.phone or "",
+        "privacy_url": controller.privacy_url or "",
+        "dpo_contact": controller.dpo_contact or "",
+        "supervisory_authority": controller.supervisory_authority or "",
     }
 
 
@@ -87,11 +98,15 @@ def correction_paragraphs(agency: dict[str, str]) -> list[str]:
 
 
 def statement_text(heading: str, paragraphs: list[str], rows: list[tuple[str, str]],
-                   button: str) -> str:
+                   button: str, notice: list[tuple[str, list[str]]] | None = None) -> str:
     """The exact text a confirmation page shows, as one canonical string: the consent
-    record keeps it and its SHA-256."""
-    lines = [heading, "", *paragraphs, "", *(f"{label}: {value}" for label, value in rows),
-             "", f"[{button}]"]
+    record keeps it and its SHA-256 (the Art. 13 information included)."""
+    from chalicelib.privacy.notice import section_lines
+
+    lines = [heading, "", *paragraphs, "", *(f"{label}: {value}" for label, value in rows)]
+    if notice:
+        lines += ["", *section_lines(notice)]
+    lines += ["", f"[{button}]"]
     return "\n".join(lines)
 
 
@@ -111,8 +126,8 @@ def _mail(template: str, subject: str, to: str, reply_to: Mailbox | None, kind: 
 
 
 def consent_request_mail(address: dict[str, Any], agency: dict[str, str], *, consent_url: str,
-                         deletion_url: str, correction_url: str,
-                         valid_until: datetime) -> MailMessage:
+                         deletion_url: str, correction_url: str, valid_until: datetime,
+                         notice: list[tuple[str, list[str]]] | None = None) -> MailMessage:
     reply_to = (Mailbox(agency["contact_email"], agency["contact_name"] or agency["name"])
                 if agency["contact_email"] else None)
     return _mail(
@@ -121,6 +136,7 @@ def consent_request_mail(address: dict[str, Any], agency: dict[str, str], *, con
         person_name=person_name(address), agency=agency, rows=data_rows(address),
         consent_url=consent_url, deletion_url=deletion_url, correction_url=correction_url,
         valid_until=valid_until, button_consent=BUTTON_CONSENT, button_deletion=BUTTON_DELETION,
+        notice=notice or [],
     )
 
 
