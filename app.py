@@ -19,6 +19,7 @@ from chalicelib.web import (
     dev_routes,
     gdpr_routes,
     link_routes,
+    media_routes,
     page_routes,
     profile_routes,
     review_routes,
@@ -190,6 +191,7 @@ def ses_feedback(event: Any) -> dict[str, Any]:
 
 
 tour_routes.register(api)
+media_routes.register(api)
 link_routes.register(api)
 page_routes.register(api)
 address_routes.register(api)

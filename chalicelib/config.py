@@ -33,6 +33,12 @@ class Settings(BaseModel):
     # once per Lambda container, on first use (chalicelib/wiring.py), never at import.
     hash_key_parameter: str | None = None
 
+    # The private media bucket (the template's MediaBucket). Locally the S3 stand-in runs
+    # in moto's server mode on 127.0.0.1 and ``s3_endpoint_url`` points at it, so the
+    # presigned URLs answer a browser; deployed stages leave it unset (real S3).
+    media_bucket: str = "freigabe-local-media"
+    s3_endpoint_url: str | None = None
+
     unlock_link_days: int = Field(default=7, ge=1)
     decision_link_days: int = Field(default=14, ge=1)
     max_body_bytes: int = Field(default=16 * 1024, ge=1024)

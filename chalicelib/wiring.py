@@ -55,6 +55,35 @@ class Container:
     def ses(self) -> Any:
         return self._client("sesv2")
 
+    @cached_property
+    def s3(self) -> Any:
+        import boto3
+        from botocore.config import Config
+
+        # SigV4 and path-style URLs: the local stand-in is an IP address, and presigned
+        # URLs must be signed the way the bucket's region expects.
+        return boto3.session.Session().client(
+            "s3", region_name=self.settings.region,
+            endpoint_url=self.settings.s3_endpoint_url or self.settings.aws_endpoint_url,
+            config=Config(signature_version="s3v4", retries={"mode": "standard",
+                                                             "max_attempts": 3},
+                          s3={"addressing_style": "path" if self.settings.s3_endpoint_url
+                              else "virtual"},
+                          connect_timeout=3, read_timeout=20))
+
+    @cached_property
+    def media(self) -> Any:
+        from chalicelib.storage.media_bucket import MediaBucket
+        from chalicelib.tours.media import MediaService
+        from chalicelib.tours.service import TourService, parse_viewer_token
+
+        def unlocked(tour_id: str, registration: Any, secret: str) -> bool:
+            return (registration is not None and registration.get("status") == "unlocked"
+                    and TourService._token_matches(tour_id, registration, secret))
+
+        return MediaService(self.table("tours"), MediaBucket(self.s3, self.settings.media_bucket),
+                            self.clock, parse_token=parse_viewer_token, unlocked=unlocked)
+
     def table(self, name: str) -> Any:
         from chalicelib.storage.dynamo import Table
 

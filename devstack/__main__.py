@@ -27,9 +27,13 @@ def main() -> int:
     os.environ.setdefault("FREIGABE_PUBLIC_BASE_URL", f"http://{host}:{port}")
 
     from devstack import fastmoto
-    from devstack.environment import prepare_aws, seed_demo, start_mock
+    from devstack.environment import prepare_aws, seed_demo, start_mock, start_s3_server
 
     mock = start_mock()
+    # The media bucket's stand-in must answer the browser: moto's server mode on 127.0.0.1
+    # (S3_PORT, else a free port), its URL the endpoint the app presigns for.
+    s3_server, s3_url = start_s3_server("127.0.0.1", int(os.environ.get("S3_PORT", "0")))
+    os.environ["FREIGABE_S3_ENDPOINT_URL"] = s3_url
     # Only here: the test suite's in-process moto stays moto's own code.
     # DEVSTACK_PLAIN_MOTO=1 keeps it here too (to compare, or to rule the patches out).
     fast = os.environ.get("DEVSTACK_PLAIN_MOTO") != "1" and fastmoto.install()
@@ -69,19 +73,21 @@ def main() -> int:
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
 
-    print("freigabe local stack (moto in-process: DynamoDB, SES, EventBridge)")
+    print("freigabe local stack (moto in-process: DynamoDB, SES, EventBridge; S3 in server mode)")
     if not fast:
         print("  note: moto's own Query and transactions (slow as the tables grow): "
               f"DEVSTACK_PLAIN_MOTO=1 or moto is not {fastmoto.MOTO_VERSION}")
     for line in seeded:
         print("  " + line)
     print(f"  outbox  http://{host}:{port}/dev/outbox")
+    print(f"  S3 stand-in (media bucket {settings.media_bucket})  {s3_url}")
     print(f"ready in {time.perf_counter() - started:.1f}s, serving on http://{host}:{port}",
           flush=True)
     try:
         server.serve_forever()
     finally:
         server.server.server_close()
+        s3_server.stop()
         mock.stop()
         print("stopped", flush=True)
     return 0

@@ -79,10 +79,16 @@ class Stack:
 
 
 def prepare_aws(settings: Settings) -> None:
-    """Tables from infra/, and the sender identity verified in the SES stand-in."""
+    """Tables and the media bucket from infra/, and the sender identity verified in the
+    SES stand-in."""
     import boto3
 
+    from chalicelib.tours.model import own_origin
+    from devstack.buckets import create_media_bucket
+
     create_tables(boto3.client("dynamodb", region_name=settings.region), settings.table_prefix)
+    create_media_bucket(boto3.client("s3", region_name=settings.region), settings.media_bucket,
+                        settings.region, own_origin(settings.public_base_url))
     sender = parseaddr(settings.mail_sender)[1]
     boto3.client("ses", region_name=settings.region).verify_email_identity(EmailAddress=sender)
 
@@ -100,6 +106,18 @@ def seed_demo(container: Any) -> list[str]:
     container.agencies.issue_token("qa", label="demo", token=DEMO_QA_TOKEN)
     lines.append(f"QA team      token {DEMO_QA_TOKEN}")
     return lines
+
+
+def start_s3_server(host: str = "127.0.0.1", port: int = 0) -> tuple[Any, str]:
+    """moto's server mode in this process (same backends as the in-process mock): the
+    S3 stand-in a browser can reach, so presigned URLs really answer. Call after
+    ``start_mock`` (which resets the backends)."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
+    server.start()
+    bound_host, bound_port = server.get_host_and_port()
+    return server, f"http://{bound_host}:{bound_port}"
 
 
 def start_mock() -> Any:

@@ -84,6 +84,7 @@ def build(stage: str) -> dict[str, Any]:
         table["UpdateReplacePolicy"] = policy
         resources[logical_id] = table
     resources.update(copy.deepcopy(extra["Resources"]))
+    media_bucket(template, stage)
 
     # Chalice's functions: their log groups, async retry settings, error alarms, and the
     # SNS subscription pointed at the stack's own feedback topic.
@@ -111,6 +112,7 @@ def build(stage: str) -> dict[str, Any]:
             "FREIGABE_TABLE_PREFIX": {"Ref": "AWS::StackName"},
             "FREIGABE_SES_CONFIGURATION_SET": {"Ref": "SesConfigurationSet"},
             "FREIGABE_HASH_KEY_PARAMETER": {"Fn::Sub": "/${AWS::StackName}/hash-key"},
+            "FREIGABE_MEDIA_BUCKET": {"Ref": "MediaBucket"},
         }}}}
     for fn in SINGLE_INSTANCE:
         resources[fn]["Properties"]["ReservedConcurrentExecutions"] = 1
@@ -175,6 +177,31 @@ def build(stage: str) -> dict[str, Any]:
             resource["Properties"].setdefault(
                 "AlarmName", {"Fn::Sub": f"${{AWS::StackName}}-{logical_id}"})
     return template
+
+
+def media_bucket(template: dict[str, Any], stage: str) -> None:
+    """The private media bucket (infra/media.json): the dashboard's origin may PUT uploads;
+    prod keeps the bucket when the stack goes (it cannot delete a full bucket anyway)."""
+    media = _load("media.json")
+    template["Resources"].update(copy.deepcopy(media["Resources"]))
+    template["Outputs"].update(copy.deepcopy(media.get("Outputs", {})))
+    bucket = template["Resources"]["MediaBucket"]
+    policy = "Retain" if stage == "prod" else "Delete"
+    bucket["DeletionPolicy"] = bucket["UpdateReplacePolicy"] = policy
+    origin = public_origin(stage)
+    for rule in bucket["Properties"]["CorsConfiguration"]["CorsRules"]:
+        rule["AllowedOrigins"] = [origin if o == "freigabe:public-origin" else o
+                                  for o in rule["AllowedOrigins"]]
+
+
+def public_origin(stage: str) -> str:
+    """The stage's public origin (the dashboard's), from .chalice/config.json."""
+    from urllib.parse import urlsplit
+
+    config = json.loads((ROOT / ".chalice" / "config.json").read_text(encoding="utf-8"))
+    url = config["stages"][stage]["environment_variables"]["FREIGABE_PUBLIC_BASE_URL"]
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -30,6 +30,8 @@ FUNCTIONS = {
     "ses_feedback": (False, True),
     "ops": (True, False),  # runs jobs on request (docs/operations.md)
 }
+# Functions that reach the private media bucket (presigning, upload checks, deletes).
+MEDIA_FUNCTIONS = frozenset({"api_handler"})
 ARN = "arn:${AWS::Partition}:%s:${AWS::Region}:${AWS::AccountId}:%s"
 
 
@@ -53,11 +55,25 @@ def policy(stage: str, function: str) -> dict[str, Any]:
             "Resource": [{"Fn::Sub": ARN % ("ses", f"identity/{STAGES[stage]}")},
                          {"Fn::Sub": ARN % ("ses", "configuration-set/${AWS::StackName}")}],
         })
+    if function in MEDIA_FUNCTIONS:
+        statements.extend(media_statements())
     if is_async:
         statements.append({
             "Sid": "OnFailureDestination", "Effect": "Allow", "Action": "sqs:SendMessage",
             "Resource": {"Fn::Sub": ARN % ("sqs", "${AWS::StackName}-failed-events")}})
     return {"Version": "2012-10-17", "Statement": statements}
+
+
+def media_statements() -> list[dict[str, Any]]:
+    # A presigned URL acts with the signer's permissions: GetObject/PutObject here are what
+    # the player's and the dashboard's URLs may do, for their one key and ≤ 15 minutes.
+    return [
+        {"Sid": "MediaObjects", "Effect": "Allow",
+         "Action": ["s3:PutObject", "s3:GetObject", "s3:DeleteObject"],
+         "Resource": {"Fn::Sub": "${MediaBucket.Arn}/*"}},
+        {"Sid": "MediaList", "Effect": "Allow", "Action": "s3:ListBucket",
+         "Resource": {"Fn::Sub": "${MediaBucket.Arn}"}},
+    ]
 
 
 def file_name(stage: str, function: str) -> str:

@@ -23,6 +23,7 @@ os.environ.update({
     "FREIGABE_PUBLIC_BASE_URL": "http://freigabe.test",
     "FREIGABE_MAIL_SENDER": "Freigabe <noreply@freigabe.test>",
     "FREIGABE_REGION": "eu-central-1",
+    "FREIGABE_MEDIA_BUCKET": "test-media",
     "AWS_DEFAULT_REGION": "eu-central-1",
 })
 
@@ -154,6 +155,7 @@ def container(aws: None, settings: Settings, clock: FixedClock) -> Iterator[Cont
     recorder = Recorder()
     recorder.hook(container.dynamodb)
     recorder.hook(container.ses)
+    recorder.hook(container.s3)
     configure_logging()
     audit = LogAudit()
     logging.getLogger("freigabe").addHandler(audit)

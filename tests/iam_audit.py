@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 from infra.policies import FUNCTIONS, STAGES, file_name
 
@@ -70,11 +71,36 @@ def required(service: str, operation: str, params: dict[str, Any]) -> Iterator[t
         yield "ses:SendEmail", _arn("ses", f"identity/{domain}")
         if params.get("ConfigurationSetName"):
             yield "ses:SendEmail", _arn("ses", f"configuration-set/{params['ConfigurationSetName']}")
+    elif service == "s3":
+        yield from _s3(operation, params)
     elif service == "ssm" and operation == "GetParameter":
         yield "ssm:GetParameter", _arn("ssm", "parameter/" + params["Name"].lstrip("/"))
     else:
         prefix = "ses" if service == "sesv2" else service
         yield f"{prefix}:{operation}", "*"
+
+
+_S3_OBJECT_ACTIONS = {"PutObject": "s3:PutObject", "GetObject": "s3:GetObject",
+                      "HeadObject": "s3:GetObject", "DeleteObject": "s3:DeleteObject"}
+
+
+def _s3(operation: str, params: dict[str, Any]) -> Iterator[tuple[str, str]]:
+    bucket = f"arn:aws:s3:::{params.get('Bucket')}"
+    if operation in _S3_OBJECT_ACTIONS:
+        yield _S3_OBJECT_ACTIONS[operation], f"{bucket}/{params['Key']}"
+    elif operation == "CopyObject":
+        source = params["CopySource"]  # botocore may have made it "bucket/key" already
+        if isinstance(source, dict):
+            source = f"{source['Bucket']}/{source['Key']}"
+        yield "s3:GetObject", f"arn:aws:s3:::{unquote(source.split('?')[0])}"
+        yield "s3:PutObject", f"{bucket}/{params['Key']}"
+    elif operation == "DeleteObjects":
+        for entry in params["Delete"]["Objects"]:
+            yield "s3:DeleteObject", f"{bucket}/{entry['Key']}"
+    elif operation in ("ListObjectsV2", "ListObjects"):
+        yield "s3:ListBucket", bucket
+    else:
+        yield f"s3:{operation}", "*"
 
 
 class Recorder:
@@ -101,7 +127,7 @@ def _sub(value: Any, names: dict[str, str]) -> Any:
 
 def load_policy(stage: str, function: str, stack: str) -> dict[str, Any]:
     names = {"AWS::Partition": "aws", "AWS::Region": REGION, "AWS::AccountId": ACCOUNT,
-             "AWS::StackName": stack}
+             "AWS::StackName": stack, "MediaBucket.Arn": f"arn:aws:s3:::{stack}-media"}
     doc = json.loads((CHALICE / file_name(stage, function)).read_text())
     for statement in doc["Statement"]:
         resources = statement["Resource"]

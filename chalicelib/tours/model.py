@@ -75,6 +75,11 @@ def _viewpoint(value: str) -> str:
     return value
 
 
+def valid_viewpoint_id(value: str) -> bool:
+    """A path segment that can name a viewpoint (media routes)."""
+    return bool(_VIEWPOINT.fullmatch(value))
+
+
 TourUrl = Annotated[str, Field(max_length=2000), AfterValidator(_tour_url)]
 Origin = Annotated[str, Field(max_length=300), AfterValidator(_origin)]
 ViewpointId = Annotated[str, AfterValidator(_viewpoint)]
