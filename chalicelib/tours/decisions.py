@@ -1,0 +1,96 @@
+"""Manuelle Freigabe decided: by the agency's API (``decide``) or from the request mail's
+links (``link_actions``); both stage the same status change, counters and mail."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from chalicelib.clock import Clock, iso
+from chalicelib.errors import Conflict, NotFound, Unavailable
+from chalicelib.links.service import LinkService
+from chalicelib.mail.outbox import Outbox, OutboxMail
+from chalicelib.metrics import UNLOCKS, Recorder
+from chalicelib.secrets_util import new_secret, sha256_hex
+from chalicelib.storage.dynamo import Table, Transaction, TransactionCancelled
+from chalicelib.tours import mails
+from chalicelib.tours.model import decision_status
+from chalicelib.tours.repository import TourRepository
+from chalicelib.tours.views import (
+    PURPOSE_APPROVE,
+    PURPOSE_DENY,
+    public_registration,
+    snapshot_of,
+)
+
+
+class Decisions:
+    def __init__(self, repo: TourRepository, core: Table, links: LinkService, outbox: Outbox,
+                 clock: Clock, metrics: Recorder) -> None:
+        self.repo = repo
+        self.core = core
+        self.links = links
+        self.outbox = outbox
+        self.clock = clock
+        self.metrics = metrics
+
+    def decide(self, agency_id: str, registration_id: str,
+               decision: Literal["approve", "deny"]) -> dict[str, Any]:
+        item = self.repo.get_registration(registration_id)
+        if item is None or item.get("agency_id") != agency_id:
+            raise NotFound("Registrierung nicht gefunden.")
+        decision_status(item["status"], decision)  # 409 when already decided
+        hashes = item.get("link_hashes") or {}
+        retire = {"supersede_approve": hashes.get(PURPOSE_APPROVE),
+                  "supersede_deny": hashes.get(PURPOSE_DENY)}
+        for _attempt in range(3):
+            tx = Transaction(self.core.client)
+            for label, token_hash in retire.items():
+                self.links.supersede(tx, token_hash, label=label)
+            staged = self.stage(tx, snapshot_of(item), decision, decided_by="agency_api")
+            try:
+                tx.execute()
+            except TransactionCancelled as exc:
+                if exc.conflict and not exc.failed:
+                    raise Unavailable(retry_after=1) from exc
+                if exc.failed and exc.failed <= retire.keys():
+                    # Only the link items are missing: TTL removed them long after they
+                    # expired, so there is nothing left to retire. Decide without them.
+                    retire.update(dict.fromkeys(exc.failed))
+                    continue
+                raise Conflict("Über diese Anfrage wurde bereits entschieden.",
+                               code="already_decided") from exc
+            break
+        else:
+            raise Unavailable(retry_after=1)
+        self.decided(decision)
+        self.outbox.deliver(staged)
+        fresh = self.repo.get_registration(registration_id) or item
+        return public_registration(fresh)
+
+    def stage(self, tx: Transaction, snapshot: dict[str, Any],
+              decision: Literal["approve", "deny"], decided_by: str) -> list[OutboxMail]:
+        now = iso(self.clock.now())
+        registration_id = snapshot["registration_id"]
+        new_status = decision_status("pending_approval", decision)
+        viewer_hash = None
+        if decision == "approve":
+            secret = new_secret()
+            viewer_hash = sha256_hex(secret)
+            entry_url = f"{snapshot['tour_url']}#freigabe={registration_id}.{secret}"
+            mail = mails.access_granted_mail(snapshot, entry_url)
+            sets = {"decided_at": now, "unlocked_at": now, "decided_by": decided_by}
+        else:
+            mail = mails.access_denied_mail(snapshot)
+            sets = {"decided_at": now, "decided_by": decided_by}
+        self.repo.stage_status_change(tx, registration_id, expected="pending_approval",
+                                      new=new_status, sets=sets, viewer_hash=viewer_hash)
+        self.repo.stage_counters(tx, snapshot["tour_id"],
+                                 {"pending_approval": -1, new_status: 1})
+        kind = "tour_access_granted" if decision == "approve" else "tour_access_denied"
+        return self.outbox.stage(tx, [OutboxMail(f"{registration_id}-decision", kind, mail,
+                                                 ref_kind="registration", ref_id=registration_id)])
+
+    def decided(self, decision: str) -> None:
+        """After a committed decision: an approval is the manual mode's unlock."""
+        if decision == "approve":
+            self.metrics.count(UNLOCKS, mode="manual")

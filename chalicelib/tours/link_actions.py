@@ -1,0 +1,97 @@
+"""The tours' mail links: E-Mail-Freigabe's unlock and Manuelle Freigabe's approve/deny,
+as ``LinkService`` actions (page text on GET, the staged change on POST)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from chalicelib.clock import Clock, iso
+from chalicelib.links.service import Outcome, Page, StaleLink, Submission
+from chalicelib.metrics import UNLOCKS, Recorder
+from chalicelib.secrets_util import new_secret, sha256_hex
+from chalicelib.storage.dynamo import Item, Transaction
+from chalicelib.tours import mails
+from chalicelib.tours.decisions import Decisions
+from chalicelib.tours.repository import TourRepository
+
+
+class UnlockAction:
+    """E-Mail-Freigabe: the prospect's one click unlocks the tour and leads into it."""
+
+    def __init__(self, repo: TourRepository, clock: Clock, metrics: Recorder) -> None:
+        self.repo = repo
+        self.clock = clock
+        self.metrics = metrics
+
+    def describe(self, link: Item) -> Page:
+        ctx = link["context"]
+        return Page(
+            heading="Rundgang freischalten",
+            paragraphs=[f"Mit einem Klick schalten Sie den virtuellen Rundgang "
+                        f"„{ctx['tour_title']}“ frei und gelangen direkt hinein."],
+            button="Rundgang freischalten", contact=ctx["contact"],
+        )
+
+    def perform(self, link: Item, tx: Transaction, submission: Submission) -> Outcome:
+        ctx = link["context"]
+        registration_id = ctx["registration_id"]
+        secret = new_secret()
+        now = iso(self.clock.now())
+        self.repo.stage_status_change(
+            tx, registration_id, expected="pending_email", new="unlocked",
+            sets={"unlocked_at": now}, viewer_hash=sha256_hex(secret))
+        self.repo.stage_counters(tx, ctx["tour_id"], {"pending_email": -1, "unlocked": 1})
+        return Outcome(
+            page=Page(heading="Rundgang freigeschaltet",
+                      paragraphs=["Sie werden zum Rundgang weitergeleitet."],
+                      contact=ctx["contact"]),
+            redirect=f"{ctx['tour_url']}#freigabe={registration_id}.{secret}",
+            after_commit=lambda: self.metrics.count(UNLOCKS, mode="email"),
+        )
+
+
+class DecisionAction:
+    """Manuelle Freigabe: the tour's contact approves or denies from the request mail."""
+
+    def __init__(self, decisions: Decisions, decision: Literal["approve", "deny"]) -> None:
+        self.decisions = decisions
+        self.decision = decision
+
+    def describe(self, link: Item) -> Page:
+        ctx = link["context"]
+        who = mails.prospect_name(ctx["prospect"]) or ctx["prospect"]["email"]
+        if self.decision == "approve":
+            return Page(
+                heading="Zugang gewähren",
+                paragraphs=[f"{who} möchte den Rundgang „{ctx['tour_title']}“ ansehen. "
+                            "Nach Ihrer Bestätigung erhält die Person eine E-Mail mit dem "
+                            "Zugang."],
+                details=mails.prospect_rows(ctx["prospect"]), button="Zugang gewähren",
+            )
+        return Page(
+            heading="Zugang verweigern",
+            paragraphs=[f"{who} möchte den Rundgang „{ctx['tour_title']}“ ansehen. Nach Ihrer "
+                        "Bestätigung erhält die Person eine freundliche Absage per E-Mail."],
+            details=mails.prospect_rows(ctx["prospect"]), button="Zugang verweigern",
+            danger=True,
+        )
+
+    def perform(self, link: Item, tx: Transaction, submission: Submission) -> Outcome:
+        ctx = link["context"]
+        if not ctx.get("registration_id"):
+            raise StaleLink()
+        self.decisions.links.supersede(tx, link.get("sibling_hash"), label="supersede_sibling")
+        staged = self.decisions.stage(tx, ctx, self.decision, decided_by="mail_link")
+        who = mails.prospect_name(ctx["prospect"]) or ctx["prospect"]["email"]
+        if self.decision == "approve":
+            page = Page(heading="Zugang gewährt",
+                        paragraphs=[f"{who} erhält jetzt eine E-Mail mit dem Zugang zum "
+                                    f"Rundgang „{ctx['tour_title']}“."])
+        else:
+            page = Page(heading="Zugang verweigert",
+                        paragraphs=[f"{who} erhält eine freundliche Absage per E-Mail."])
+        def after_commit() -> None:
+            self.decisions.decided(self.decision)
+            self.decisions.outbox.deliver(staged)
+
+        return Outcome(page=page, after_commit=after_commit)

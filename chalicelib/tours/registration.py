@@ -1,0 +1,164 @@
+"""A prospect registers for a protected tour: rate limits per email and IP, the lead in
+the address book, the registration, its counters, the mail links and mails — one
+transaction, retried when the address book changed under it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from chalicelib.clock import Clock, epoch_seconds, iso
+from chalicelib.config import Settings
+from chalicelib.errors import RateLimited, Unavailable
+from chalicelib.links.service import LinkService
+from chalicelib.mail.outbox import Outbox, OutboxMail
+from chalicelib.metrics import REGISTRATIONS, Recorder
+from chalicelib.privacy.addresses import AddressBook, LeadContact
+from chalicelib.secrets_util import new_id, new_secret, sha256_hex
+from chalicelib.storage.dynamo import (
+    Condition,
+    Item,
+    Table,
+    Transaction,
+    TransactionCancelled,
+    Update,
+)
+from chalicelib.tours import mails
+from chalicelib.tours.model import rate_window, validate_registration
+from chalicelib.tours.repository import TourRepository
+from chalicelib.tours.views import PURPOSE_APPROVE, PURPOSE_DENY, PURPOSE_UNLOCK
+from chalicelib.validation import email_key
+
+
+@dataclass(frozen=True)
+class Registered:
+    registration_id: str
+    viewer_token: str
+    status: str
+
+
+def email_rate_key(hash_key: str, tour_id: str, email: str, window: str) -> str:
+    """The per-email rate counter of a tour and hour: a keyed hash, never the address. The
+    GDPR erasure recomputes it to delete a person's counters."""
+    return f"reg-email#{tour_id}#{sha256_hex(f'{hash_key}:{email_key(email)}')[:32]}#{window}"
+
+
+class Registration:
+    def __init__(self, repo: TourRepository, core: Table, addresses: AddressBook,
+                 links: LinkService, outbox: Outbox, clock: Clock, settings: Settings,
+                 metrics: Recorder) -> None:
+        self.repo = repo
+        self.core = core
+        self.addresses = addresses
+        self.links = links
+        self.outbox = outbox
+        self.clock = clock
+        self.settings = settings
+        self.metrics = metrics
+
+    def register(self, tour: Item, payload: dict[str, Any], client_ip: str | None,
+                 status: str) -> Registered:
+        protection = tour["protection"]
+        tour_id = tour["tour_id"]
+        lead = validate_registration(payload, protection["required_fields"])
+        now = self.clock.now()
+        window, retry_after = rate_window(now)
+        for _attempt in range(3):
+            # One read: the email index and (same round trip) the tour's property, so the
+            # inquiry can apply the GDPR reset rule (privacy.addresses.LeadState).
+            existing = self.addresses.lead_state(tour["agency_id"], lead.email,
+                                                 tour.get("property_id"))
+            tx = Transaction(self.core.client)
+            self._stage_rate(tx, "rate_email",
+                             email_rate_key(self.settings.hash_key, tour_id, lead.email, window),
+                             self.settings.rate_per_email_per_hour, now)
+            if client_ip:
+                self._stage_rate(tx, "rate_ip",
+                                 f"reg-ip#{tour_id}#{self._keyed_hash(client_ip)}#{window}",
+                                 self.settings.rate_per_ip_per_hour, now)
+            registered, staged = self._stage_registration(tx, tour, lead, status, existing)
+            try:
+                tx.execute()
+            except TransactionCancelled as exc:
+                if exc.failed & {"rate_email", "rate_ip"}:
+                    raise RateLimited(retry_after=retry_after) from exc
+                if "address" in exc.failed or (exc.conflict and not exc.failed):
+                    continue  # the address book changed under us: read the index again
+                raise
+            self.metrics.count(REGISTRATIONS, mode=protection["mode"])
+            self.outbox.deliver(staged)
+            return registered
+        raise Unavailable(retry_after=1)
+
+    def _keyed_hash(self, value: str) -> str:
+        return sha256_hex(f"{self.settings.hash_key}:{value}")[:32]
+
+    def _stage_rate(self, tx: Transaction, label: str, key: str, limit: int, now: Any) -> None:
+        tx.update(
+            self.core, f"RATE#{key}", "RATE",
+            Update(adds={"n": 1},
+                   sets={"expires_ttl": epoch_seconds(now + timedelta(hours=2))}),
+            condition=Condition("attribute_not_exists({n}) OR {n} < {:limit}", limit=limit),
+            label=label,
+        )
+
+    def _stage_registration(self, tx: Transaction, tour: Item, lead: Any, status: str,
+                            existing_address: Any) -> tuple[Registered, list[OutboxMail]]:
+        now = self.clock.now()
+        registration_id = new_id()
+        secret = new_secret()
+        snapshot = {
+            "registration_id": registration_id, "tour_id": tour["tour_id"],
+            "agency_id": tour["agency_id"], "tour_title": tour["title"],
+            "tour_url": tour["tour_url"], "contact": tour["contact"],
+            "prospect": {k: v for k, v in lead.as_dict().items() if v is not None},
+        }
+        agency_id = tour["agency_id"]
+        link_hashes: dict[str, str] = {}
+        outgoing: list[OutboxMail] = []
+        ref = {"ref_kind": "registration", "ref_id": registration_id}
+        if status == "pending_email":
+            link = self.links.issue(
+                tx, purpose=PURPOSE_UNLOCK, record_id=registration_id, agency_id=agency_id,
+                valid_for=timedelta(days=self.settings.unlock_link_days), context=snapshot)
+            link_hashes[PURPOSE_UNLOCK] = link.token_hash
+            outgoing.append(OutboxMail(f"{registration_id}-unlock", "tour_unlock",
+                                       mails.unlock_mail(snapshot, link.url, link.expires_at),
+                                       **ref))
+        else:
+            approve_token, deny_token = new_secret(), new_secret()
+            valid_for = timedelta(days=self.settings.decision_link_days)
+            approve = self.links.issue(
+                tx, purpose=PURPOSE_APPROVE, record_id=registration_id, agency_id=agency_id,
+                valid_for=valid_for, context=snapshot, token=approve_token,
+                sibling_hash=sha256_hex(deny_token))
+            deny = self.links.issue(
+                tx, purpose=PURPOSE_DENY, record_id=registration_id, agency_id=agency_id,
+                valid_for=valid_for, context=snapshot, token=deny_token,
+                sibling_hash=approve.token_hash)
+            link_hashes = {PURPOSE_APPROVE: approve.token_hash, PURPOSE_DENY: deny.token_hash}
+            outgoing.append(OutboxMail(f"{registration_id}-received", "tour_request_received",
+                                       mails.request_received_mail(snapshot), **ref))
+            outgoing.append(OutboxMail(
+                f"{registration_id}-request", "tour_access_request",
+                mails.access_request_mail(snapshot, approve.url, deny.url, approve.expires_at),
+                **ref))
+        activity = {"type": "inquiry", "property_id": tour.get("property_id"),
+                    "note": f"Registrierung für den Rundgang „{tour['title']}“",
+                    "source": "tour_registration", "tour_id": tour["tour_id"],
+                    "registration_id": registration_id}
+        address_id = self.addresses.stage_lead(
+            tx, agency_id, existing_address,
+            LeadContact(**{k: getattr(lead, k) for k in (
+                "email", "first_name", "last_name", "phone", "street", "zip", "city")}),
+            activity)
+        self.repo.stage_registration(tx, {
+            **snapshot, "status": status, "mode": tour["protection"]["mode"],
+            "created_at": iso(now), "privacy_accepted_at": iso(now),
+            "viewer_hashes": {sha256_hex(secret)}, "link_hashes": link_hashes,
+            "address_id": address_id, "undeliverable": False, "version": 1,
+        })
+        self.repo.stage_counters(tx, tour["tour_id"], {"registrations": 1, status: 1})
+        staged = self.outbox.stage(tx, outgoing)
+        return Registered(registration_id, f"{registration_id}.{secret}", status), staged
