@@ -4,6 +4,7 @@ writes ``bench/results.json`` and prints the tables.
     python -m bench                     everything (≈ 10–15 minutes on 2 cores)
     python -m bench --sizes 1000 10000  smaller sweep sizes
     python -m bench --only requests,coldstart
+    python -m bench --only checks       the review checks on adversarial 16 KB texts
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ if TYPE_CHECKING:
     from bench.stack import BenchStack
 
 RESULTS = Path(__file__).resolve().parent / "results.json"
-PARTS = ("requests", "sweeps", "reviews", "coldstart", "package", "overhead", "concurrency")
+PARTS = ("requests", "sweeps", "reviews", "coldstart", "package", "overhead", "concurrency",
+         "checks")
 
 
 def _quiet() -> contextlib.ExitStack:
@@ -57,7 +59,7 @@ def _in_stack(measure: Callable[[BenchStack], Any]) -> Any:
 
 def run(parts: tuple[str, ...], sizes: list[int], review_size: int,
         per_thread: int = 100) -> dict[str, Any]:
-    from bench import coldstart, concurrency, overhead, requests, sweeps
+    from bench import checks, coldstart, concurrency, overhead, requests, sweeps
 
     results: dict[str, Any] = {"started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
     if "requests" in parts:
@@ -84,6 +86,9 @@ def run(parts: tuple[str, ...], sizes: list[int], review_size: int,
     if "concurrency" in parts:
         _progress(f"20 threads x {per_thread} requests against the local stack")
         results["concurrency"] = concurrency.measure(per_thread=per_thread)
+    if "checks" in parts:
+        _progress("review checks on adversarial 16 KB texts (CPU time)")
+        results["checks"] = checks.measure()
     results["finished"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     return results
 

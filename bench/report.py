@@ -97,6 +97,13 @@ def render(results: dict[str, Any]) -> str:
         if c.get("throughput_by_quarter_rps"):
             out.append("   req/s per quarter of the answers (flat = no slowdown as tables grow): "
                        + " / ".join(str(q) for q in c["throughput_by_quarter_rps"]))
+    if "checks" in results:
+        out.append("\n7. Review checks, CPU ms per call (plain: a 4.9 KB review, median of 9; "
+                   "worst: the slowest adversarial 16 KB text, best of 3)")
+        out.append(_table(["check", "plain median", "worst", "worst input", "target", "ok"],
+                          [[r["check"], r["plain_median_ms"], r["worst_ms"], r["worst_input"],
+                            f"≤ {r['target_ms']}", "yes" if r["meets_target"] else "NO"]
+                           for r in results["checks"]]))
     return "\n".join(out)
 
 
@@ -131,4 +138,8 @@ def failures(results: dict[str, Any]) -> list[str]:
         missed.append(f"local stack: {concurrency['server_errors']} responses with 5xx")
     if concurrency and concurrency.get("no_answer"):
         missed.append(f"local stack: {concurrency['no_answer']} requests without an answer")
+    for r in results.get("checks", ()):
+        if not r["meets_target"]:
+            missed.append(f"review check {r['check']}: worst case {r['worst_ms']} ms "
+                          f"({r['worst_input']}) > {r['target_ms']} ms")
     return missed

@@ -210,12 +210,22 @@ def duplicate_text(review: ReviewUnderCheck, evidence: Evidence) -> list[Finding
 
 # -- contact_data_in_text ----------------------------------------------------------------------
 
+# Every quantifier over review text is bounded (issue 19): with ``*``/``+`` a text like
+# "a." * 2500 made each start position scan to the end again (quadratic, 3-4 s on 5 KB).
+# The bounds are those of the thing looked for: a local part has at most 64 characters, a
+# DNS label 63, a host at most a handful of labels, a top-level domain at most 24 letters;
+# spacing around "@"/"(at)" is at most 3 characters; an address or host starts where a run
+# of its characters starts (a lookbehind), not at every letter inside one. Each match
+# attempt therefore does a bounded amount of work and a search is linear in the text
+# (tests/hardening/test_linear_checks.py; ``make bench BENCH_ARGS="--only checks"``).
+_AT = r"(?:@|\(at\)|\[at\]|\{at\}|\s(?:at|ät)\s)"
+_DOT = r"(?:\.|\(dot\)|\[dot\]|\s(?:dot|punkt)\s)"
 _EMAIL = re.compile(
-    r"[\w.+-]+\s*(?:@|\(at\)|\[at\]|\{at\}|\s(?:at|ät)\s)\s*[\w-]+(?:\s*(?:\.|\(dot\)|\[dot\]|"
-    r"\s(?:dot|punkt)\s)\s*[\w-]+)*\s*(?:\.|\(dot\)|\[dot\]|\s(?:dot|punkt)\s)\s*[a-z]{2,}\b",
+    rf"(?<![\w.+-])[\w.+-]{{1,64}}\s{{0,3}}{_AT}\s{{0,3}}[\w-]{{1,63}}"
+    rf"(?:\s{{0,3}}{_DOT}\s{{0,3}}[\w-]{{1,63}}){{0,8}}\s{{0,3}}{_DOT}\s{{0,3}}[a-z]{{2,24}}\b",
     re.IGNORECASE)
 _URL = re.compile(
-    r"(?:https?://|www\.)\S+|\b[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\."
+    r"(?:https?://|www\.)\S|(?<![\w.-])[a-z0-9][a-z0-9-]{0,62}(?:\.[a-z0-9-]{1,63}){0,8}\."
     r"(?:de|com|net|org|eu|info|biz|io|at|ch|immo|immobilien|online|shop|app|me|co|berlin|"
     r"hamburg|koeln|bayern|nrw)\b(?!\.\w)",
     re.IGNORECASE)
