@@ -15,7 +15,9 @@ from chalice import Chalice, Cron, Rate
 
 from chalicelib.logs import configure_logging
 from chalicelib.web import (
+    account_routes,
     address_routes,
+    auth_routes,
     dev_routes,
     gdpr_routes,
     link_routes,
@@ -198,5 +200,7 @@ address_routes.register(api)
 gdpr_routes.register(api)
 profile_routes.register(api)
 review_routes.register(api)
+account_routes.register(api)
+auth_routes.register(api)
 ui_routes.register(api)
 dev_routes.register(api, run_job)

@@ -66,6 +66,13 @@ class Settings(BaseModel):
     review_rate_per_email_per_hour: int = Field(default=3, ge=1)
     agency_ip_window_days: int = Field(default=30, ge=1)
 
+    # Accounts (contract v2): the stack's Cognito user pool and its app client (the
+    # template sets both; the local stack finds the pool it created on moto by name).
+    cognito_user_pool_id: str | None = None
+    cognito_client_id: str | None = None
+    # Where the pool's public keys are (default: Cognito's well-known URL of the pool).
+    cognito_jwks_url: str | None = None
+
     @model_validator(mode="after")
     def _real_key_outside_local(self) -> Settings:
         # A deployed stage must never hash with the key that is public in this repository.

@@ -41,3 +41,31 @@ def read_outbox(region: str) -> list[dict[str, Any]]:
             continue
         messages.append(parse_raw_mail(sent.id, raw, list(sent.destinations)))
     return messages
+
+
+def user_pool_name(prefix: str) -> str:
+    """The pool's name: ``<stack>-users`` in the template (infra/cognito.json)."""
+    return f"{prefix}-users"
+
+
+def local_user_pool(client: Any, prefix: str) -> tuple[str | None, str | None]:
+    """The pool and app client devstack created on moto (found by name, once per
+    container; deployed stages get both ids from the template instead)."""
+    name = user_pool_name(prefix)
+    pools = client.list_user_pools(MaxResults=60).get("UserPools", [])
+    pool_id = next((p["Id"] for p in pools if p["Name"] == name), None)
+    if pool_id is None:
+        return None, None
+    clients = client.list_user_pool_clients(UserPoolId=pool_id, MaxResults=60)
+    client_id = next((c["ClientId"] for c in clients.get("UserPoolClients", [])), None)
+    return pool_id, client_id
+
+
+def moto_jwks() -> dict[str, Any]:
+    """The public keys moto signs its Cognito tokens with (TRAPS.md: kid "dummy")."""
+    import gzip
+    import json
+    from importlib import resources
+
+    path = resources.files("moto.cognitoidp") / "resources" / "jwks-public.json.gz"
+    return json.loads(gzip.decompress(path.read_bytes()))

@@ -40,6 +40,14 @@ class Unauthorized(AppError):
     message = "Anmeldung fehlt oder ist ungültig."
 
 
+class Forbidden(AppError):
+    """Contract v2: the caller's role may not use this route (answered before any lookup)."""
+
+    status = 403
+    code = "role_forbidden"
+    message = "Ihre Rolle erlaubt diese Aktion nicht."
+
+
 class NotFound(AppError):
     status = 404
     code = "not_found"

@@ -9,6 +9,7 @@ from email.utils import parseaddr
 from typing import Any
 
 from chalicelib.config import Settings
+from devstack.cognito import create_user_pool
 from devstack.tables import create_tables
 
 DEMO_AGENCIES = (
@@ -19,6 +20,15 @@ DEMO_AGENCIES = (
      "phone": "+49 40 7654321", "token": "other-agency-token"},
 )
 DEMO_QA_TOKEN = "demo-qa-token"
+# The contract's seeded people (v2 "Accounts"), all with this password.
+DEMO_PASSWORD = "Freigabe-Demo-2026!"
+DEMO_USERS = (
+    ("demo", "inhaber@demo-makler.de", "Ines Inhaber", "owner"),
+    ("demo", "makler@demo-makler.de", "Mark Makler", "agent"),
+    ("demo", "assistenz@demo-makler.de", "Anna Assistenz", "assistant"),
+    ("other", "inhaber@other-makler.de", "Olaf Other", "owner"),
+    (None, "qa@freigabe.example", "Quentin Prüfer", None),
+)
 # The controller details (contract: "The seeded agencies have complete profiles").
 DEMO_PROFILES = {
     "demo": {"legal_name": "Demo Makler GmbH", "street": "Kastanienallee 12", "zip": "10435",
@@ -89,22 +99,38 @@ def prepare_aws(settings: Settings) -> None:
     create_tables(boto3.client("dynamodb", region_name=settings.region), settings.table_prefix)
     create_media_bucket(boto3.client("s3", region_name=settings.region), settings.media_bucket,
                         settings.region, own_origin(settings.public_base_url))
+    create_user_pool(boto3.client("cognito-idp", region_name=settings.region),
+                     settings.table_prefix)
     sender = parseaddr(settings.mail_sender)[1]
     boto3.client("ses", region_name=settings.region).verify_email_identity(EmailAddress=sender)
 
 
-def seed_demo(container: Any) -> list[str]:
+def seed_demo(container: Any, *, people: bool = True) -> list[str]:
+    """The contract's demo world; ``people=False`` leaves out the user pool's people
+    (the functional suite seeds them only where a test asks: tests/functional/accounts)."""
     lines = []
     for agency in DEMO_AGENCIES:
         data = {k: v for k, v in agency.items() if k != "token"}
         container.agencies.create_agency(data)
-        container.agencies.issue_token("agency", agency["agency_id"], label="demo",
+        # The v1 token is one of the agency's API keys now.
+        container.agencies.issue_token("agency", agency["agency_id"], label="v1-Token (Demo)",
                                        token=agency["token"])
         container.agency_profiles.put(agency["agency_id"], DEMO_PROFILES[agency["agency_id"]])
         lines.append(f"agency {agency['agency_id']:<6} token {agency['token']:<20} "
                      f"contact {agency['contact_email']}")
     container.agencies.issue_token("qa", label="demo", token=DEMO_QA_TOKEN)
     lines.append(f"QA team      token {DEMO_QA_TOKEN}")
+    if people:
+        lines.extend(seed_people(container))
+    return lines
+
+
+def seed_people(container: Any) -> list[str]:
+    lines = []
+    for agency_id, email, name, role in DEMO_USERS:
+        container.staff.seed(agency_id, email, name, role, DEMO_PASSWORD)
+        lines.append(f"user {email:<26} {role or 'QA':<9} {agency_id or '':<6} "
+                     f"password {DEMO_PASSWORD}")
     return lines
 
 

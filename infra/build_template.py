@@ -85,6 +85,14 @@ def build(stage: str) -> dict[str, Any]:
         resources[logical_id] = table
     resources.update(copy.deepcopy(extra["Resources"]))
     media_bucket(template, stage)
+    # The user pool (infra/cognito.json, also what devstack creates on moto): kept on a
+    # prod stack deletion like the tables, deletable in dev.
+    cognito = _load("cognito.json")
+    resources.update(copy.deepcopy(cognito["Resources"]))
+    template["Outputs"].update(copy.deepcopy(cognito.get("Outputs", {})))
+    pool = resources["UserPool"]
+    pool["DeletionPolicy"] = pool["UpdateReplacePolicy"] = "Retain" if prod else "Delete"
+    pool["Properties"]["DeletionProtection"] = "ACTIVE" if prod else "INACTIVE"
 
     # Chalice's functions: their log groups, async retry settings, error alarms, and the
     # SNS subscription pointed at the stack's own feedback topic.
@@ -113,6 +121,8 @@ def build(stage: str) -> dict[str, Any]:
             "FREIGABE_SES_CONFIGURATION_SET": {"Ref": "SesConfigurationSet"},
             "FREIGABE_HASH_KEY_PARAMETER": {"Fn::Sub": "/${AWS::StackName}/hash-key"},
             "FREIGABE_MEDIA_BUCKET": {"Ref": "MediaBucket"},
+            "FREIGABE_COGNITO_USER_POOL_ID": {"Ref": "UserPool"},
+            "FREIGABE_COGNITO_CLIENT_ID": {"Ref": "UserPoolClient"},
         }}}}
     for fn in SINGLE_INSTANCE:
         resources[fn]["Properties"]["ReservedConcurrentExecutions"] = 1

@@ -33,6 +33,14 @@ FUNCTIONS = {
 # Functions that reach the private media bucket (presigning, upload checks, deletes).
 MEDIA_FUNCTIONS = frozenset({"api_handler"})
 ARN = "arn:${AWS::Partition}:%s:${AWS::Region}:${AWS::AccountId}:%s"
+# Who administers the user pool's people (invitations, roles, disables, resets, sign-out):
+# the API and the ops function (create_agency, QA members). InitiateAuth and
+# RespondToAuthChallenge are the pool's public client API and need no IAM permission.
+PEOPLE_ADMINS = ("api_handler", "ops")
+USER_POOL_ACTIONS = ["cognito-idp:AdminCreateUser", "cognito-idp:AdminSetUserPassword",
+                     "cognito-idp:AdminDisableUser", "cognito-idp:AdminEnableUser",
+                     "cognito-idp:AdminUserGlobalSignOut", "cognito-idp:AdminDeleteUser",
+                     "cognito-idp:AdminGetUser"]
 
 
 def policy(stage: str, function: str) -> dict[str, Any]:
@@ -49,6 +57,11 @@ def policy(stage: str, function: str) -> dict[str, Any]:
          # SecureString under the AWS-managed key aws/ssm: no kms statement needed.
          "Resource": {"Fn::Sub": ARN % ("ssm", "parameter/${AWS::StackName}/hash-key")}},
     ]
+    if function in PEOPLE_ADMINS:
+        statements.append({
+            "Sid": "UserPool", "Effect": "Allow", "Action": USER_POOL_ACTIONS,
+            # The stack's own pool (infra/cognito.json), never another stack's.
+            "Resource": {"Fn::Sub": "${UserPool.Arn}"}})
     if sends:
         statements.append({
             "Sid": "Mail", "Effect": "Allow", "Action": "ses:SendEmail",

@@ -160,7 +160,8 @@ def container(aws: None, settings: Settings, clock: FixedClock) -> Iterator[Cont
     audit = LogAudit()
     logging.getLogger("freigabe").addHandler(audit)
     install(container)
-    seed_demo(container)
+    # The user pool's people cost ~25 calls: seeded where a test asks (fixture ``people``).
+    seed_demo(container, people=False)
     try:
         yield container
     finally:
@@ -171,6 +172,18 @@ def container(aws: None, settings: Settings, clock: FixedClock) -> Iterator[Cont
     problems = violations(recorder.calls, settings.table_prefix,
                           settings.mail_sender.rsplit("@", 1)[-1].rstrip(">"))
     assert not problems, "IAM policy does not allow:\n" + "\n".join(problems)
+
+
+@pytest.fixture
+def people(container: Container) -> dict[str, str]:
+    """The contract's seeded people (devstack DEMO_USERS) in the pool: email → user id."""
+    from devstack.environment import seed_people
+
+    seed_people(container)
+    ids = {u["email"]: u["user_id"] for a in ("demo", "other")
+           for u in container.staff.list(a)["users"]}
+    ids["qa@freigabe.example"] = container.users.by_email("qa@freigabe.example")["user_id"]
+    return ids
 
 
 @pytest.fixture

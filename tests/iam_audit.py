@@ -127,7 +127,9 @@ def _sub(value: Any, names: dict[str, str]) -> Any:
 
 def load_policy(stage: str, function: str, stack: str) -> dict[str, Any]:
     names = {"AWS::Partition": "aws", "AWS::Region": REGION, "AWS::AccountId": ACCOUNT,
-             "AWS::StackName": stack, "MediaBucket.Arn": f"arn:aws:s3:::{stack}-media"}
+             "AWS::StackName": stack, "MediaBucket.Arn": f"arn:aws:s3:::{stack}-media",
+             # The template's user pool (infra/cognito.json): the test stack's pool ARN.
+             "UserPool.Arn": _arn("cognito-idp", f"userpool/{REGION}_{stack}")}
     doc = json.loads((CHALICE / file_name(stage, function)).read_text())
     for statement in doc["Statement"]:
         resources = statement["Resource"]

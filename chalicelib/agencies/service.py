@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -42,6 +42,7 @@ class IssuedToken:
     token: str
     kind: str
     agency_id: str | None
+    record: dict = field(default_factory=dict)
 
 
 class AgencyService:
@@ -67,6 +68,7 @@ class AgencyService:
         *,
         label: str = "",
         token: str | None = None,
+        created_by: dict | None = None,
     ) -> IssuedToken:
         """Creates a token and returns its plaintext once. ``token`` lets the local stack
         seed its documented demo tokens; operators never pass it."""
@@ -84,16 +86,32 @@ class AgencyService:
             "kind": kind,
             "agency_id": agency_id,
             "label": label[:200],
+            "name": label[:200],
+            # Recognisable in lists and logs, far too short to guess the rest from.
+            "prefix": key_prefix(plaintext),
             "created_at": iso(self.clock.now()),
         }
+        if created_by:
+            record["created_by"] = created_by
         try:
             self.repo.store_token(sha256_hex(plaintext), record)
         except TransactionCancelled as exc:
             raise Conflict("Token existiert bereits.", code="token_exists") from exc
-        return IssuedToken(token_id=token_id, token=plaintext, kind=kind, agency_id=agency_id)
+        return IssuedToken(token_id=token_id, token=plaintext, kind=kind, agency_id=agency_id,
+                           record=record)
 
     def revoke_token(self, token_id: str) -> None:
         record = self.repo.get_token_by_id(token_id)
         if record is None:
             raise NotFound("Token nicht gefunden.")
-        self.repo.delete_token(token_id, record["token_hash"])
+        agency_id = record.get("agency_id") if record.get("kind") == "agency" else None
+        try:
+            self.repo.delete_token(token_id, record["token_hash"], agency_id)
+        except TransactionCancelled as exc:
+            raise NotFound("Token nicht gefunden.") from exc
+
+
+def key_prefix(key: str) -> str:
+    """The first characters of a key, shown in lists ("fg_AbC1…"): 8 of them carry at most
+    ~30 bits of a ≥ 192-bit secret."""
+    return key[:8] + "…"

@@ -8,14 +8,16 @@ import json
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from chalice import Chalice, CORSConfig, Response
 
+from chalicelib.auth import roles
 from chalicelib.errors import AppError, MalformedBody, NotFound, PayloadTooLarge
 
 if TYPE_CHECKING:  # the wiring pulls in pydantic (Settings): not at cold start
-    from chalicelib.auth.tokens import Principal
+    from chalicelib.auth.actor import Actor
+    from chalicelib.auth.tokens import Kind, Principal
     from chalicelib.wiring import Container
 
 log = logging.getLogger("freigabe.http")
@@ -79,6 +81,12 @@ class RequestContext:
         assert self.principal is not None and self.principal.agency_id
         return self.principal.agency_id
 
+    @property
+    def actor(self) -> Actor:
+        """Who makes this request's changes (chalicelib/auth/actor.py)."""
+        assert self.principal is not None
+        return self.principal.actor
+
     def header(self, name: str) -> str | None:
         return (self.request.headers or {}).get(name.lower())
 
@@ -127,15 +135,15 @@ class Api:
         self.app = app
 
     def route(self, path: str, methods: Iterable[str] = ("GET",), *,
-              auth: Literal["agency", "qa"] | None = None, status: int = 200,
+              auth: Kind | None = None, status: int = 200,
               cors: CORSConfig | None = None, content_types: list[str] | None = None,
               dev_only: bool = False, error_page: ErrorPage | None = None
               ) -> Callable[[Handler], Handler]:
         def decorator(handler: Handler) -> Handler:
             @functools.wraps(handler)
             def view(**params: str) -> Response:
-                return self._run(handler, params, auth=auth, status=status, dev_only=dev_only,
-                                 error_page=error_page)
+                return self._run(handler, params, path=path, auth=auth, status=status,
+                                 dev_only=dev_only, error_page=error_page)
 
             options: dict[str, Any] = {"methods": list(methods)}
             if cors is not None:
@@ -147,8 +155,8 @@ class Api:
 
         return decorator
 
-    def _run(self, handler: Handler, params: dict[str, str], *, auth: str | None, status: int,
-             dev_only: bool, error_page: ErrorPage | None = None) -> Response:
+    def _run(self, handler: Handler, params: dict[str, str], *, path: str, auth: Kind | None,
+             status: int, dev_only: bool, error_page: ErrorPage | None = None) -> Response:
         from chalicelib.wiring import get_container
 
         request = self.app.current_request
@@ -161,6 +169,8 @@ class Api:
             if auth is not None:
                 ctx.principal = container.authenticator.authenticate(
                     ctx.header("authorization"), auth)
+                # The role policy, before any lookup and whatever the ids (403).
+                roles.check(request.method, path, ctx.principal.role)
                 if ctx.principal.agency_id:
                     # Review check self_review: where the agency works from (keyed hash only,
                     # once a day, never failing the request; private IPs are ignored).

@@ -1,0 +1,77 @@
+"""Brute-force limits of the /auth routes, on top of Cognito's own: per client IP and per
+account, fixed windows of the application clock in counter items of the core table
+(``THROTTLE#<scope>#<keyed hash>#<window>``; the subject is never stored, TTL cleans up).
+
+Written here rather than on the registration rate limits because those live inside the
+registration's transaction; these count attempts that change nothing else.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+
+from chalicelib.clock import Clock
+from chalicelib.errors import RateLimited
+from chalicelib.storage.dynamo import Table, Update
+
+
+@dataclass(frozen=True)
+class Limit:
+    scope: str
+    limit: int
+    window_seconds: int
+
+
+# Per IP: every attempt; per account: failed attempts (then refused until the window ends,
+# even with the right password).
+SIGN_IN_IP = Limit("signin-ip", 60, 900)
+SIGN_IN_ACCOUNT = Limit("signin-account", 5, 900)
+FORGOT_IP = Limit("forgot-ip", 20, 3600)
+# Beyond this, forgot-password answers as always but sends no further mail.
+FORGOT_ACCOUNT = Limit("forgot-account", 3, 3600)
+RESET_IP = Limit("reset-ip", 30, 900)
+
+
+class AuthThrottle:
+    def __init__(self, core: Table, clock: Clock, hash_key: str) -> None:
+        self.core = core
+        self.clock = clock
+        self.hash_key = hash_key.encode("utf-8")
+
+    def _key(self, limit: Limit, subject: str) -> tuple[str, str, int, int]:
+        now = int(self.clock.now().timestamp())
+        window = now // limit.window_seconds
+        digest = hmac.new(self.hash_key, f"{limit.scope}:{subject.lower()}".encode(),
+                          hashlib.sha256).hexdigest()[:32]
+        ends = (window + 1) * limit.window_seconds
+        return f"THROTTLE#{limit.scope}#{digest}#{window}", "THROTTLE", ends, ends - now
+
+    def hit(self, limit: Limit, subject: str | None) -> int:
+        """Counts one attempt; 429 once the window's count is above the limit."""
+        if not subject:
+            return 0
+        pk, sk, ends, retry = self._key(limit, subject)
+        item = self.core.update(pk, sk, Update(adds={"count": 1},
+                                               sets={"ttl": ends + 86400}))
+        count = int(item.get("count", 0))
+        if count > limit.limit:
+            raise RateLimited(retry_after=max(1, retry))
+        return count
+
+    def check(self, limit: Limit, subject: str | None) -> None:
+        """429 if the window's count already reached the limit (counts nothing)."""
+        if not subject:
+            return
+        pk, sk, _, retry = self._key(limit, subject)
+        item = self.core.get(pk, sk, consistent=True)
+        if item is not None and int(item.get("count", 0)) >= limit.limit:
+            raise RateLimited(retry_after=max(1, retry))
+
+    def reached(self, limit: Limit, subject: str) -> bool:
+        try:
+            self.check(limit, subject)
+        except RateLimited:
+            return True
+        return False
