@@ -48,7 +48,7 @@ def demo(world: World) -> dict[str, Any]:
            "address_id": address_id, "property_id": property_id, "review_id": review_id,
            "report_id": report_id, "api_key_id": api_key["token_id"],
            # Users and keys are closed to API keys before any lookup (403): no person needed.
-           "user_id": "kein-benutzer"}
+           "user_id": "kein-benutzer", "viewpoint_id": "wohnzimmer"}
     secrets = set(ids.values()) | {
         "Geheimes Penthouse", "Gisela", "Geheimnis", "gisela@example.org", "5550123",
         "Hannelore", "Heimlich", "hannelore@example.org", "5550456", "Geheimstadt",
