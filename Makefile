@@ -10,7 +10,7 @@ REGION ?= eu-central-1
 STACK ?= freigabe-$(STAGE)
 BUILD := build/$(STAGE)
 
-.PHONY: install run test lint clean package lint-template deploy browser-deps screenshots fuzz bench soak
+.PHONY: install run test lint clean package lint-template deploy browser-deps screenshots fuzz bench soak examples
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PY) -m venv $(VENV)
@@ -33,7 +33,21 @@ browser-deps:
 	@test -x $(CHROMIUM) || ($(SUDO) apt-get update -q && \
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium)
 
-test: $(STAMP) browser-deps
+# The example integrations' 360° players (examples/<player>/, versions pinned in each
+# package-lock.json) for the browser tests: `npm ci` from the npm registry when missing or
+# changed (npm itself from Debian when missing).
+EXAMPLES := pannellum
+EXAMPLE_STAMPS := $(foreach e,$(EXAMPLES),examples/$(e)/node_modules/.installed)
+
+examples/%/node_modules/.installed: examples/%/package.json examples/%/package-lock.json
+	@command -v npm >/dev/null || ($(SUDO) apt-get update -q && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q npm)
+	cd examples/$* && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+examples: $(EXAMPLE_STAMPS)
+
+test: $(STAMP) browser-deps examples
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q -n auto --dist loadfile
 
@@ -50,7 +64,7 @@ soak: $(STAMP)
 	FREIGABE_SOAK_SECONDS=$(SOAK_SECONDS) $(BIN)/python -m pytest -q -s -p no:logging tests/soak
 
 # README screenshots: the browser tests write them into docs/screenshots instead of build/.
-screenshots: $(STAMP) browser-deps
+screenshots: $(STAMP) browser-deps examples
 	FREIGABE_SCREENSHOTS=docs/screenshots $(BIN)/python -m pytest -q tests/browser
 
 # Not part of `make test` (≈ 15 min): AWS calls per request and per sweep, cold start,

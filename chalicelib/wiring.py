@@ -75,7 +75,8 @@ class Container:
     def media(self) -> Any:
         from chalicelib.storage.media_bucket import MediaBucket
         from chalicelib.tours.media import MediaService
-        from chalicelib.tours.service import TourService, parse_viewer_token
+        from chalicelib.tours.service import TourService
+        from chalicelib.tours.views import parse_viewer_token
 
         def unlocked(tour_id: str, registration: Any, secret: str) -> bool:
             return (registration is not None and registration.get("status") == "unlocked"
@@ -252,7 +253,8 @@ class Container:
 
         return TourService(TourRepository(self.table("tours")), self.core_table, self.addresses,
                            self.links, self.outbox, self.clock, self.settings,
-                           metrics=self.metrics)
+                           metrics=self.metrics,
+                           agency_privacy_url=self.agency_profiles.privacy_url)
 
     @cached_property
     def gdpr(self) -> Any:

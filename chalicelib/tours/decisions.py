@@ -18,6 +18,7 @@ from chalicelib.tours.repository import TourRepository
 from chalicelib.tours.views import (
     PURPOSE_APPROVE,
     PURPOSE_DENY,
+    entry_url,
     public_registration,
     snapshot_of,
 )
@@ -76,8 +77,8 @@ class Decisions:
         if decision == "approve":
             secret = new_secret()
             viewer_hash = sha256_hex(secret)
-            entry_url = f"{snapshot['tour_url']}#freigabe={registration_id}.{secret}"
-            mail = mails.access_granted_mail(snapshot, entry_url)
+            mail = mails.access_granted_mail(snapshot,
+                                             entry_url(snapshot, f"{registration_id}.{secret}"))
             sets = {"decided_at": now, "unlocked_at": now, "decided_by": decided_by}
         else:
             mail = mails.access_denied_mail(snapshot)

@@ -13,6 +13,7 @@ from chalicelib.storage.dynamo import Item, Transaction
 from chalicelib.tours import mails
 from chalicelib.tours.decisions import Decisions
 from chalicelib.tours.repository import TourRepository
+from chalicelib.tours.views import entry_url
 
 
 class UnlockAction:
@@ -45,7 +46,7 @@ class UnlockAction:
             page=Page(heading="Rundgang freigeschaltet",
                       paragraphs=["Sie werden zum Rundgang weitergeleitet."],
                       contact=ctx["contact"]),
-            redirect=f"{ctx['tour_url']}#freigabe={registration_id}.{secret}",
+            redirect=entry_url(ctx, f"{registration_id}.{secret}"),
             after_commit=lambda: self.metrics.count(UNLOCKS, mode="email"),
         )
 

@@ -80,9 +80,20 @@ def valid_viewpoint_id(value: str) -> bool:
     return bool(_VIEWPOINT.fullmatch(value))
 
 
+def _privacy_url(value: str) -> str:
+    value = value.strip()
+    parts = urlsplit(value)
+    if parts.scheme != "https" or not parts.hostname or parts.username or parts.password:
+        raise ValueError("muss eine https://-Adresse sein")
+    if any(ord(c) < 33 or ord(c) > 126 for c in value):
+        raise ValueError("darf nur ASCII-Zeichen ohne Leerzeichen enthalten")
+    return value
+
+
 TourUrl = Annotated[str, Field(max_length=2000), AfterValidator(_tour_url)]
 Origin = Annotated[str, Field(max_length=300), AfterValidator(_origin)]
 ViewpointId = Annotated[str, AfterValidator(_viewpoint)]
+PrivacyUrl = Annotated[str, Field(max_length=2000), AfterValidator(_privacy_url)]
 
 
 class Protection(BaseModel):
@@ -126,6 +137,9 @@ class TourInput(BaseModel):
     # Empty: the public tour routes answer CORS requests from any origin (contract). Set: only
     # the agency's players (and this stack's own pages) may use the tour from a browser.
     allowed_origins: list[Origin] = Field(default_factory=list, max_length=20)
+    # The privacy policy behind the registration form's consent box (v2). A protected tour
+    # needs its own or the agency profile's (TourService checks the latter).
+    privacy_url: PrivacyUrl | None = None
 
     @field_validator("allowed_origins")
     @classmethod
@@ -163,6 +177,10 @@ class Lead:
     zip: str | None = None
     city: str | None = None
     message: str | None = None
+    # Not prospect data: where the prospect wanted to go (one of the tour's protected
+    # viewpoints, else None) and the voluntary consent to per-lead viewing statistics.
+    viewpoint_id: str | None = None
+    viewing_stats_accepted: bool = False
 
     @property
     def display_name(self) -> str:
@@ -172,7 +190,8 @@ class Lead:
         return {name: getattr(self, name) for name in FIELD_NAMES}
 
 
-def validate_registration(payload: dict[str, Any], required_fields: list[str]) -> Lead:
+def validate_registration(payload: dict[str, Any], required_fields: list[str],
+                          protected_viewpoints: list[str] | tuple[str, ...] = ()) -> Lead:
     fields: dict[str, str] = {}
     values: dict[str, str] = {}
     for name in FIELD_NAMES:
@@ -187,9 +206,16 @@ def validate_registration(payload: dict[str, Any], required_fields: list[str]) -
             fields[name] = next(iter(fields_from(exc).values()))
     if payload.get("privacy_accepted") is not True:
         fields["privacy_accepted"] = "Bitte stimmen Sie der Datenschutzerklärung zu."
+    stats = payload.get("viewing_stats_accepted", False)
+    if stats is None:
+        stats = False
+    if not isinstance(stats, bool):
+        fields["viewing_stats_accepted"] = "Muss true oder false sein."
     if fields:
         raise ValidationFailed(fields)
-    return Lead(**values)
+    asked = payload.get("viewpoint_id")
+    viewpoint = asked if isinstance(asked, str) and asked in protected_viewpoints else None
+    return Lead(**values, viewpoint_id=viewpoint, viewing_stats_accepted=stats is True)
 
 
 @dataclass

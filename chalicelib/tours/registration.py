@@ -61,7 +61,8 @@ class Registration:
                  status: str) -> Registered:
         protection = tour["protection"]
         tour_id = tour["tour_id"]
-        lead = validate_registration(payload, protection["required_fields"])
+        lead = validate_registration(payload, protection["required_fields"],
+                                     protection["protected_viewpoints"])
         now = self.clock.now()
         window, retry_after = rate_window(now)
         for _attempt in range(3):
@@ -114,6 +115,8 @@ class Registration:
             "tour_url": tour["tour_url"], "contact": tour["contact"],
             "prospect": {k: v for k, v in lead.as_dict().items() if v is not None},
         }
+        if lead.viewpoint_id:  # the way back into the tour leads there (&ansicht=)
+            snapshot["viewpoint_id"] = lead.viewpoint_id
         agency_id = tour["agency_id"]
         link_hashes: dict[str, str] = {}
         outgoing: list[OutboxMail] = []
@@ -158,6 +161,7 @@ class Registration:
             "created_at": iso(now), "privacy_accepted_at": iso(now),
             "viewer_hashes": {sha256_hex(secret)}, "link_hashes": link_hashes,
             "address_id": address_id, "undeliverable": False, "version": 1,
+            "viewing_stats_accepted": lead.viewing_stats_accepted,
         })
         self.repo.stage_counters(tx, tour["tour_id"], {"registrations": 1, status: 1})
         staged = self.outbox.stage(tx, outgoing)

@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from chalicelib.clock import Clock, iso
 from chalicelib.config import Settings
-from chalicelib.errors import Conflict, NotFound
+from chalicelib.errors import Conflict, NotFound, ValidationFailed
 from chalicelib.links.service import LinkService
 from chalicelib.mail.outbox import Outbox, OutboxMail
 from chalicelib.metrics import NULL as NULL_METRICS
@@ -45,8 +45,13 @@ __all__ = ["PROSPECT_MAIL_KINDS", "PURPOSE_APPROVE", "PURPOSE_DENY", "PURPOSE_UN
 class TourService:
     def __init__(self, repo: TourRepository, core: Table, addresses: AddressBook,
                  links: LinkService, outbox: Outbox, clock: Clock, settings: Settings, *,
-                 metrics: Recorder = NULL_METRICS) -> None:
+                 metrics: Recorder = NULL_METRICS,
+                 agency_privacy_url: Callable[[str], str | None] = lambda agency_id: None
+                 ) -> None:
         self.repo = repo
+        # The agency profile's privacy policy (agencies.profile): a protected tour without
+        # its own privacy_url uses it.
+        self.agency_privacy_url = agency_privacy_url
         self.metrics = metrics
         self.core = core
         self.addresses = addresses
@@ -66,6 +71,7 @@ class TourService:
 
     def create_tour(self, agency_id: str, payload: Any) -> dict[str, Any]:
         data = validate_model(TourInput, payload)
+        self._require_privacy_url(agency_id, data.protection.mode, data.privacy_url)
         now = iso(self.clock.now())
         tour = {"tour_id": new_id(), "agency_id": agency_id, **data.model_dump(),
                 "created_at": now, "updated_at": now, "version": 1}
@@ -84,8 +90,13 @@ class TourService:
         an unknown tour answers 404 whatever the body."""
         current = self._owned_tour(agency_id, tour_id)
         data = validate_model(TourInput, payload() if callable(payload) else payload)
+        fields = data.model_dump()
+        # v2: a PUT that leaves a v2 field out keeps its stored value (a v1 client).
+        if "privacy_url" not in data.model_fields_set:
+            fields["privacy_url"] = current.get("privacy_url")
+        self._require_privacy_url(agency_id, data.protection.mode, fields["privacy_url"])
         tour = {
-            "tour_id": tour_id, "agency_id": agency_id, **data.model_dump(),
+            "tour_id": tour_id, "agency_id": agency_id, **fields,
             "created_at": current["created_at"], "updated_at": iso(self.clock.now()),
             "version": int(current["version"]) + 1,
         }
@@ -124,7 +135,12 @@ class TourService:
 
     def protection(self, tour_id: str, origin: OriginPolicy | None = None) -> dict[str, Any]:
         tour = self._tour(tour_id, origin)
-        return protection_view(tour)
+        view = protection_view(tour)
+        # The effective privacy policy: the tour's own, else the agency profile's (a second
+        # read only for tours without their own).
+        view["privacy_url"] = tour.get("privacy_url") or self.agency_privacy_url(
+            tour["agency_id"])
+        return view
 
     def register(self, tour_id: str, payload: dict[str, Any] | Callable[[], dict[str, Any]],
                  client_ip: str | None, origin: OriginPolicy | None = None) -> Registered:
@@ -157,6 +173,13 @@ class TourService:
         return {"status": status, "protected_viewpoints": view["protected_viewpoints"]}
 
     # -- internals ------------------------------------------------------------------
+
+    def _require_privacy_url(self, agency_id: str, mode: str, own: str | None) -> None:
+        """A protected tour's form links a privacy policy: its own or the agency's."""
+        if mode != "off" and not own and not self.agency_privacy_url(agency_id):
+            raise ValidationFailed({"privacy_url": (
+                "Ein geschützter Rundgang braucht eine Datenschutzerklärung: hier oder im "
+                "Profil der Agentur (Verantwortlicher) hinterlegen.")})
 
     def _tour(self, tour_id: str, origin: OriginPolicy | None = None) -> Item:
         tour = self.repo.get_tour(tour_id)

@@ -33,6 +33,7 @@ def public_tour(item: Item) -> dict[str, Any]:
         "tour_id", "title", "tour_url", "property_id", "protection", "contact",
         "created_at", "updated_at")}
     view["allowed_origins"] = item.get("allowed_origins") or []
+    view["privacy_url"] = item.get("privacy_url")
     return view
 
 
@@ -45,6 +46,8 @@ def public_registration(item: Item) -> dict[str, Any]:
         "undeliverable": bool(item.get("undeliverable", False)),
         "decided_at": item.get("decided_at"), "unlocked_at": item.get("unlocked_at"),
         "address_id": item.get("address_id"),
+        "viewpoint_id": item.get("viewpoint_id"),
+        "viewing_stats_accepted": bool(item.get("viewing_stats_accepted", False)),
     }
 
 
@@ -59,7 +62,16 @@ def snapshot_of(item: Item) -> dict[str, Any]:
         "registration_id": item["registration_id"], "tour_id": item["tour_id"],
         "agency_id": item["agency_id"], "tour_title": item["tour_title"],
         "tour_url": item["tour_url"], "contact": item["contact"], "prospect": item["prospect"],
+        **({"viewpoint_id": item["viewpoint_id"]} if item.get("viewpoint_id") else {}),
     }
+
+
+def entry_url(snapshot: dict[str, Any], viewer_token: str) -> str:
+    """The way back into the tour (unlock redirect, approval mail): the viewer token and,
+    when the prospect asked for one, the viewpoint (ids are URL-safe by their rule)."""
+    viewpoint = snapshot.get("viewpoint_id")
+    return (f"{snapshot['tour_url']}#freigabe={viewer_token}"
+            + (f"&ansicht={viewpoint}" if viewpoint else ""))
 
 
 def protection_view(tour: Item) -> dict[str, Any]:

@@ -95,7 +95,10 @@ def test_email_mode_registers_and_the_mailed_link_unlocks_the_player(
     assert_accessible(page, ".fg-dialog")
     # The inputs are named after the API fields (contract), message optional.
     names = dialog.locator("input, textarea").evaluate_all("els => els.map(e => e.name)")
-    assert names == ["first_name", "last_name", "email", "message", "privacy_accepted"]
+    assert names == ["first_name", "last_name", "email", "message", "privacy_accepted",
+                     "viewing_stats_accepted"]
+    # Viewing statistics per lead are voluntary: the box starts unchecked (contract v2).
+    assert not dialog.locator("[name=viewing_stats_accepted]").is_checked()
     _fill(dialog, {"first_name": "Eva", "last_name": "Müller", "email": email})
     shot(page, "embed-registration")
     dialog.get_by_role("button", name="Zugang anfordern").click()
@@ -228,10 +231,11 @@ def test_modal_is_keyboard_operable_with_visible_focus(
     assert focused() == "first_name"  # focus moves into the dialog
 
     # Tab walks the dialog's controls with a visible focus ring and wraps around inside it.
-    order = assert_focus_visible(page, tabs=7)
-    assert [re.search(r'name="(\w+)"|>([^<]+)<', tag).group(0) for tag in order[:3]] == [
-        'name="email"', 'name="message"', 'name="privacy_accepted"']
-    assert "Zugang anfordern" in order[5] and 'name="first_name"' in order[6]
+    order = assert_focus_visible(page, tabs=8)
+    assert [re.search(r'name="(\w+)"|>([^<]+)<', tag).group(0) for tag in order[:5]] == [
+        'name="email"', 'name="message"', 'name="privacy_accepted"', '>Datenschutzerklärung<',
+        'name="viewing_stats_accepted"']
+    assert "Zugang anfordern" in order[6] and 'name="first_name"' in order[7]
     page.keyboard.press("Shift+Tab")
     assert focused() == "Zugang anfordern"
     assert page.evaluate("!!document.activeElement.closest('[role=dialog]')")

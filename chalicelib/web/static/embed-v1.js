@@ -1,8 +1,13 @@
 /* freigabe embed v1: protected viewpoints with registration for 360° tour players.
  * Usage: <script src="https://<stack>/embed/v1.js"></script>
- *        Freigabe.init({tourId: "..."}).then(() => { ... Freigabe.isProtected(id) ...
- *        Freigabe.requestAccess(id).then(enterViewpoint) });
- * No dependencies; works in every current browser. */
+ *        Freigabe.init({tourId: "...", container: playerElement}).then(function (info) {
+ *          // info.viewpointId: where the prospect wanted to go (after the unlock mail)
+ *        });
+ *        Freigabe.requestAccess(id).then(enterViewpoint, stayOutside);
+ *        Freigabe.mediaUrl(id).then(loadPanorama); Freigabe.viewpointShown(id);
+ * The integrator's guide (API, events, CSS custom properties) is in the README.
+ * No dependencies; works in every current browser. Fails closed: when the API cannot be
+ * reached, protected viewpoints stay closed. */
 (function (window, document) {
   "use strict";
   if (window.Freigabe) { return; }
@@ -19,10 +24,15 @@
     street: "street-address", zip: "postal-code", city: "address-level2"
   };
   var FIELD_ORDER = ["first_name", "last_name", "email", "phone", "street", "zip", "city", "message"];
+  var INIT_WAIT_MS = 10000;
+  var FLUSH_MS = 30000;
+  var MAX_EVENTS = 50;
 
   var state = {
     baseUrl: "", tourId: null, protection: null, status: "locked", waiters: [],
-    polling: null, modal: null, privacyUrl: null
+    polling: null, modal: null, privacyUrl: null, container: null, failed: false,
+    fallback: null, initPromise: null, initWaiters: [], askedViewpoint: null,
+    handlers: {}, queue: [], showing: null, flushTimer: null
   };
 
   function storageKey() { return "freigabe:" + state.tourId; }
@@ -31,6 +41,33 @@
   }
   function writeToken(token) {
     try { window.localStorage.setItem(storageKey(), token); } catch (e) { /* private mode */ }
+  }
+  function dropToken() {
+    try { window.localStorage.removeItem(storageKey()); } catch (e) { /* private mode */ }
+  }
+
+  function failure(reason, message) {
+    var error = new Error(message || reason);
+    error.reason = reason;
+    return error;
+  }
+
+  // -- events ------------------------------------------------------------------------------
+  function emit(type, detail) {
+    (state.handlers[type] || []).slice().forEach(function (handler) {
+      try { handler(detail || {}); } catch (e) {
+        window.setTimeout(function () { throw e; }, 0);  // the page's bug, not ours
+      }
+    });
+  }
+  function setStatus(status) {
+    if (status === state.status) { return; }
+    var before = state.status;
+    state.status = status;
+    emit("statuschange", { status: status });
+    if (status === "unlocked" && before !== "unlocked") {
+      emit("unlocked", { viewpointId: state.askedViewpoint });
+    }
   }
 
   function api(path, options) {
@@ -41,6 +78,7 @@
     if (token) { headers["X-Viewer-Token"] = token; }
     return window.fetch(state.baseUrl + path, {
       method: options.method || "GET", headers: headers, credentials: "omit",
+      keepalive: !!options.keepalive,
       body: options.body ? JSON.stringify(options.body) : undefined
     }).then(function (response) {
       return response.text().then(function (text) {
@@ -50,17 +88,25 @@
       });
     });
   }
+  function tourPath(rest) { return "/tours/" + encodeURIComponent(state.tourId) + rest; }
 
-  function tokenFromUrl() {
-    var match = /[#&]freigabe=([A-Za-z0-9._-]+)/.exec(window.location.hash || "");
-    if (!match) { return null; }
+  // #freigabe=<token>&ansicht=<viewpoint> from the unlock mail's way back into the tour.
+  function fromUrl() {
+    var hash = window.location.hash || "";
+    var token = /[#&]freigabe=([A-Za-z0-9._-]+)/.exec(hash);
+    var view = /[#&]ansicht=([^&]+)/.exec(hash);
+    if (!token && !view) { return {}; }
     // Keep the token out of the address bar (screenshots, shared links).
-    var rest = window.location.hash.replace(match[0], "").replace(/^#&?/, "");
+    var rest = hash.replace(/^#/, "").split("&").filter(function (part) {
+      return part && !/^(freigabe|ansicht)=/.test(part);
+    }).join("&");
     try {
       window.history.replaceState(null, "", window.location.pathname + window.location.search +
         (rest ? "#" + rest : ""));
     } catch (e) { /* ignore */ }
-    return match[1];
+    var viewpoint = null;
+    if (view) { try { viewpoint = decodeURIComponent(view[1]); } catch (e) { viewpoint = null; } }
+    return { token: token ? token[1] : null, viewpoint: viewpoint };
   }
 
   function settle() {
@@ -72,10 +118,10 @@
   }
 
   function refreshAccess() {
-    return api("/tours/" + encodeURIComponent(state.tourId) + "/access").then(function (r) {
+    return api(tourPath("/access")).then(function (r) {
       if (r.status === 200 && r.data) {
-        state.status = r.data.status;
         state.protection.protected_viewpoints = r.data.protected_viewpoints || [];
+        setStatus(r.data.status);
       }
       settle();
       return state.status;
@@ -112,19 +158,27 @@
     return node;
   }
 
-  var STYLE = ".fg-backdrop{position:fixed;inset:0;background:rgba(15,23,42,.55);display:flex;" +
-    "align-items:center;justify-content:center;z-index:2147483000;font-family:system-ui,-apple-system," +
-    "'Segoe UI',Roboto,Arial,sans-serif}.fg-dialog{background:#fff;color:#1f2933;border-radius:10px;" +
-    "max-width:440px;width:calc(100% - 32px);max-height:calc(100% - 32px);overflow:auto;padding:20px;" +
-    "box-shadow:0 10px 30px rgba(0,0,0,.25)}.fg-dialog h2{font-size:1.25rem;margin:0 0 8px}" +
+  // Styling: the page may set these custom properties on any ancestor of the container.
+  var STYLE = ".fg-backdrop{position:fixed;inset:0;background:var(--freigabe-backdrop,rgba(15,23,42,.55));" +
+    "display:flex;align-items:center;justify-content:center;z-index:var(--freigabe-z-index,2147483000);" +
+    "font-family:var(--freigabe-font,system-ui,-apple-system,'Segoe UI',Roboto,Arial,sans-serif)}" +
+    ".fg-dialog{background:var(--freigabe-background,#fff);color:var(--freigabe-text,#1f2933);" +
+    "border-radius:var(--freigabe-radius,10px);max-width:440px;width:calc(100% - 32px);" +
+    "max-height:calc(100% - 32px);overflow:auto;padding:20px;box-sizing:border-box;" +
+    "box-shadow:0 10px 30px rgba(0,0,0,.25);text-align:left;font-size:16px;line-height:1.4}" +
+    ".fg-dialog h2{font-size:1.25rem;margin:0 0 8px}.fg-dialog a{color:var(--freigabe-accent,#1f6feb)}" +
     ".fg-dialog label{display:block;font-weight:600;margin:10px 0 4px}.fg-dialog input[type=text]," +
     ".fg-dialog input[type=email],.fg-dialog input[type=tel],.fg-dialog textarea{width:100%;" +
-    "box-sizing:border-box;padding:9px;border:1px solid #9aa5b1;border-radius:6px;font:inherit}" +
+    "box-sizing:border-box;padding:9px;border:1px solid #9aa5b1;border-radius:6px;font:inherit;" +
+    "background:#fff;color:#1f2933}" +
     ".fg-check{display:flex;gap:8px;align-items:flex-start;margin-top:12px}.fg-check label{font-weight:400;margin:0}" +
-    ".fg-error{color:#c62828;font-size:.9rem;margin-top:2px}.fg-actions{display:flex;gap:8px;margin-top:16px}" +
+    ".fg-error{color:var(--freigabe-error,#c62828);font-size:.9rem;margin-top:2px}" +
+    ".fg-actions{display:flex;gap:8px;margin-top:16px}" +
     ".fg-actions button{flex:1;padding:11px;border-radius:6px;border:0;font:inherit;font-weight:600;cursor:pointer}" +
-    ".fg-primary{background:#1f6feb;color:#fff}.fg-secondary{background:#e4e7eb;color:#1f2933}" +
-    ".fg-status{padding:12px;border-radius:6px;background:#eef4ff;margin-top:8px}";
+    ".fg-primary{background:var(--freigabe-accent,#1f6feb);color:var(--freigabe-accent-text,#fff)}" +
+    ".fg-secondary{background:#e4e7eb;color:#1f2933}" +
+    ".fg-status{padding:12px;border-radius:6px;background:#eef4ff;margin-top:8px}" +
+    ".fg-dialog :focus-visible{outline:3px solid var(--freigabe-accent,#1f6feb);outline-offset:2px}";
 
   function closeModal() {
     if (state.modal) {
@@ -138,7 +192,17 @@
     var waiters = state.waiters;
     state.waiters = [];
     closeModal();
-    waiters.forEach(function (w) { w.reject(new Error("cancelled")); });
+    if (waiters.length) { emit("cancel", {}); }
+    waiters.forEach(function (w) { w.reject(failure("cancel", "cancelled")); });
+  }
+
+  // The dialog lives in the player's own element (or whatever is fullscreen now): outside
+  // document.fullscreenElement nothing would be visible.
+  function mountPoint() {
+    var full = document.fullscreenElement || document.webkitFullscreenElement;
+    var container = state.container;
+    if (full && !(container && full.contains(container))) { return full; }
+    return container || document.body;
   }
 
   function openModal(content, titleId) {
@@ -151,6 +215,7 @@
       "aria-labelledby": titleId }, [content]);
     var backdrop = el("div", { "class": "fg-backdrop" }, [dialog]);
     backdrop.addEventListener("keydown", function (event) {
+      event.stopPropagation();  // the player's own keyboard controls stay out of the form
       if (event.key === "Escape") { cancelWaiters(); }
       if (event.key === "Tab") {  // keep focus inside the dialog
         var focusable = dialog.querySelectorAll("input,textarea,button,a[href]");
@@ -160,7 +225,10 @@
         else if (!event.shiftKey && document.activeElement === last) { first.focus(); event.preventDefault(); }
       }
     });
-    document.body.appendChild(backdrop);
+    ["pointerdown", "mousedown", "touchstart", "wheel"].forEach(function (type) {
+      backdrop.addEventListener(type, function (event) { event.stopPropagation(); });
+    });
+    mountPoint().appendChild(backdrop);
     state.modal = backdrop;
     var target = dialog.querySelector("input,textarea,button");
     if (target) { target.focus(); }
@@ -172,19 +240,25 @@
     pending_approval: ["Ihre Anfrage wird geprüft",
       "Der Makler prüft Ihre Anfrage persönlich. Sobald der Zugang freigegeben ist, erhalten Sie eine E-Mail."],
     denied: ["Zugang nicht möglich",
-      "Der Zugang zu diesem Bereich des Rundgangs wurde leider nicht freigegeben. Bei Fragen wenden Sie sich bitte an den Makler."]
+      "Der Zugang zu diesem Bereich des Rundgangs wurde leider nicht freigegeben. Bei Fragen wenden Sie sich bitte an den Makler."],
+    unavailable: ["Bereich derzeit nicht verfügbar",
+      "Dieser geschützte Bereich kann gerade nicht geöffnet werden. Bitte versuchen Sie es später noch einmal."]
   };
 
-  function renderStatus() {
-    var text = STATUS_TEXT[state.status];
-    if (!text || !state.waiters.length) { return; }
+  function renderMessage(key, onClose) {
+    var text = STATUS_TEXT[key];
     var close = el("button", { type: "button", "class": "fg-secondary", text: "Schließen" });
-    close.addEventListener("click", cancelWaiters);
+    close.addEventListener("click", onClose);
     openModal(el("div", {}, [
       el("h2", { id: "fg-title", text: text[0] }),
       el("p", { "class": "fg-status", role: "status", text: text[1] }),
       el("div", { "class": "fg-actions" }, [close])
     ]), "fg-title");
+  }
+
+  function renderStatus() {
+    if (!STATUS_TEXT[state.status] || !state.waiters.length) { return; }
+    renderMessage(state.status, cancelWaiters);
   }
 
   // The API's German message for a field, right after its input and tied to it for screen readers.
@@ -194,6 +268,23 @@
     input.setAttribute("aria-invalid", "true");
     input.setAttribute("aria-describedby", id);
     form.appendChild(el("div", { id: id, "class": "fg-error", text: message }));
+  }
+
+  function privacyLabel() {
+    var label = el("label", { "for": "fg-privacy_accepted" });
+    var url = state.privacyUrl;
+    label.appendChild(document.createTextNode("Ich habe die "));
+    // Never a link to "#": without a known address the words stay plain text.
+    label.appendChild(url ? el("a", { href: url, target: "_blank", rel: "noopener noreferrer",
+      text: "Datenschutzerklärung" }) : document.createTextNode("Datenschutzerklärung des Anbieters"));
+    label.appendChild(document.createTextNode(" gelesen und stimme der Verarbeitung meiner Angaben zu. *"));
+    return label;
+  }
+
+  function checkbox(name, checked) {
+    var input = el("input", { id: "fg-" + name, name: name, type: "checkbox" });
+    input.checked = !!checked;
+    return input;
   }
 
   function renderForm(errors, values) {
@@ -219,17 +310,16 @@
       form.appendChild(input);
       appendError(form, input, errors[name]);
     });
-    var privacy = el("input", { id: "fg-privacy_accepted", name: "privacy_accepted", type: "checkbox",
-      required: "required" });
-    if (values.privacy_accepted) { privacy.checked = true; }
-    var privacyLabel = el("label", { "for": "fg-privacy_accepted" });
-    privacyLabel.appendChild(document.createTextNode("Ich habe die "));
-    var privacyLink = el("a", { href: state.privacyUrl || "#", target: "_blank", rel: "noopener",
-      text: "Datenschutzerklärung" });
-    privacyLabel.appendChild(privacyLink);
-    privacyLabel.appendChild(document.createTextNode(" gelesen und stimme der Verarbeitung meiner Angaben zu. *"));
-    form.appendChild(el("div", { "class": "fg-check" }, [privacy, privacyLabel]));
+    var privacy = checkbox("privacy_accepted", values.privacy_accepted);
+    privacy.setAttribute("required", "required");
+    form.appendChild(el("div", { "class": "fg-check" }, [privacy, privacyLabel()]));
     appendError(form, privacy, errors.privacy_accepted);
+    // Voluntary and off by default: only with this consent the agency sees what this person viewed.
+    var stats = checkbox("viewing_stats_accepted", values.viewing_stats_accepted);
+    form.appendChild(el("div", { "class": "fg-check" }, [stats, el("label", {
+      "for": "fg-viewing_stats_accepted",
+      text: "Freiwillig: Der Makler darf sehen, welche Bereiche des Rundgangs ich mir wie lange ansehe."
+    })]));
     if (errors._form) { form.appendChild(el("div", { "class": "fg-error", role: "alert", text: errors._form })); }
     var submit = el("button", { type: "submit", "class": "fg-primary", text: "Zugang anfordern" });
     var cancel = el("button", { type: "button", "class": "fg-secondary", text: "Abbrechen" });
@@ -237,27 +327,29 @@
     form.appendChild(el("div", { "class": "fg-actions" }, [cancel, submit]));
     form.addEventListener("submit", function (event) {
       event.preventDefault();
-      var body = { privacy_accepted: privacy.checked };
-      var entered = { privacy_accepted: privacy.checked };
+      var body = { privacy_accepted: privacy.checked, viewing_stats_accepted: stats.checked };
+      var entered = { privacy_accepted: privacy.checked, viewing_stats_accepted: stats.checked };
+      if (state.askedViewpoint) { body.viewpoint_id = state.askedViewpoint; }
       fields.forEach(function (name) {
         var value = form.elements[name].value.trim();
         entered[name] = value;
         if (value) { body[name] = value; }
       });
       submit.disabled = true;
-      register(body).then(null, function (failure) {
-        renderForm(failure.fields || { _form: failure.message }, entered);
+      register(body).then(null, function (problem) {
+        renderForm(problem.fields || { _form: problem.message }, entered);
       });
     });
     openModal(form, "fg-title");
+    track({ type: "form_opened" });
   }
 
   function register(body) {
-    return api("/tours/" + encodeURIComponent(state.tourId) + "/registrations",
-      { method: "POST", body: body }).then(function (r) {
+    return api(tourPath("/registrations"), { method: "POST", body: body }).then(function (r) {
       if (r.status === 202 && r.data) {
         writeToken(r.data.viewer_token);
-        state.status = r.data.status;
+        setStatus(r.data.status);
+        emit("registered", { status: r.data.status });
         renderStatus();
         poll();
         return r.data;
@@ -267,10 +359,87 @@
       if (r.status === 429) {
         message = "Zu viele Versuche. Bitte versuchen Sie es später erneut.";
       }
+      emit("error", { message: message });
       throw { fields: error.fields ? error.fields : { _form: message }, message: message };
     }, function () {
-      throw { message: "Keine Verbindung. Bitte prüfen Sie Ihre Internetverbindung." };
+      var message = "Keine Verbindung. Bitte prüfen Sie Ihre Internetverbindung.";
+      emit("error", { message: message });
+      throw { message: message };
     });
+  }
+
+  // -- viewing statistics: batched every 30 s, and by sendBeacon when the page is hidden --------
+  function track(event) {
+    if (!state.tourId || state.failed) { return; }
+    state.queue.push(event);
+    if (state.queue.length >= MAX_EVENTS) { flush(false); }
+    if (!state.flushTimer) {
+      state.flushTimer = window.setTimeout(function () { state.flushTimer = null; flush(false); }, FLUSH_MS);
+    }
+  }
+  function endShowing() {
+    var showing = state.showing;
+    if (!showing) { return; }
+    state.showing = null;
+    var seconds = Math.min(3600, Math.max(0, Math.round((Date.now() - showing.since) / 1000)));
+    track({ type: "viewpoint_view", viewpoint_id: showing.id, seconds: seconds });
+  }
+  function flush(leaving) {
+    while (state.queue.length) {
+      var events = state.queue.splice(0, MAX_EVENTS);
+      var body = { events: events };
+      var token = readToken();
+      if (token) { body.viewer_token = token; }
+      var url = state.baseUrl + tourPath("/views");
+      if (leaving && window.navigator.sendBeacon) {
+        // text/plain keeps the beacon a simple CORS request (no preflight on unload).
+        if (window.navigator.sendBeacon(url, JSON.stringify(body))) { continue; }
+      }
+      window.fetch(url, { method: "POST", credentials: "omit", keepalive: true,
+        headers: { "Content-Type": "text/plain;charset=UTF-8" }, body: JSON.stringify(body)
+      }).then(null, function () { /* statistics are best effort */ });
+    }
+  }
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "hidden") {
+      var showing = state.showing;
+      endShowing();
+      flush(true);
+      state.resume = showing ? showing.id : null;
+    } else if (state.resume) {
+      state.showing = { id: state.resume, since: Date.now() };
+      state.resume = null;
+    }
+  });
+  window.addEventListener("pagehide", function () { endShowing(); flush(true); });
+
+  // -- init and the fail-closed rule -----------------------------------------------------------
+  function finishInit(ok) {
+    var waiters = state.initWaiters;
+    state.initWaiters = [];
+    waiters.forEach(function (resolve) { resolve(ok); });
+  }
+  // Resolves true once init succeeded, false when it failed or took longer than 10 s.
+  function initDone() {
+    if (state.protection) { return Promise.resolve(true); }
+    if (state.failed) { return Promise.resolve(false); }
+    return new Promise(function (resolve) {
+      state.initWaiters.push(resolve);
+      window.setTimeout(function () { resolve(!!state.protection); }, INIT_WAIT_MS);
+    });
+  }
+
+  function resolveContainer(value) {
+    if (!value) { return null; }
+    if (typeof value === "string") { return document.querySelector(value); }
+    return value.nodeType === 1 ? value : null;
+  }
+
+  function unavailable(viewpointId) {
+    state.askedViewpoint = viewpointId;
+    renderMessage("unavailable", closeModal);
+    emit("error", { message: STATUS_TEXT.unavailable[1] });
+    return Promise.reject(failure("unavailable", "Freigabe nicht erreichbar"));
   }
 
   var Freigabe = {
@@ -279,31 +448,95 @@
       if (!options.tourId) { return Promise.reject(new Error("tourId fehlt")); }
       state.tourId = String(options.tourId);
       state.baseUrl = String(options.baseUrl || scriptOrigin || "").replace(/\/+$/, "");
-      state.privacyUrl = options.privacyUrl || null;
-      var fromUrl = tokenFromUrl();
-      if (fromUrl) { writeToken(fromUrl); }
-      return api("/tours/" + encodeURIComponent(state.tourId) + "/protection").then(function (r) {
+      state.container = resolveContainer(options.container);
+      state.fallback = Array.isArray(options.fallbackProtected)
+        ? options.fallbackProtected.map(String) : null;
+      state.failed = false;
+      state.protection = null;
+      var optionPrivacy = options.privacyUrl || null;
+      var handover = fromUrl();
+      if (handover.token) { writeToken(handover.token); }
+      if (handover.viewpoint) { state.askedViewpoint = handover.viewpoint; }
+      state.initPromise = api(tourPath("/protection")).then(function (r) {
         if (r.status !== 200 || !r.data) { throw new Error("Rundgang nicht gefunden"); }
         state.protection = r.data;
+        state.privacyUrl = r.data.privacy_url || optionPrivacy;
         return refreshAccess();
       }).then(function (status) {
+        finishInit(true);
         if (status === "pending_email" || status === "pending_approval") { poll(); }
-        return { status: status, protected_viewpoints: state.protection.protected_viewpoints };
+        track({ type: "tour_view" });
+        return { status: status, protected_viewpoints: state.protection.protected_viewpoints,
+                 viewpointId: handover.viewpoint || null };
+      }, function (error) {
+        state.failed = true;
+        state.protection = null;
+        finishInit(false);
+        emit("error", { message: error && error.message ? error.message : "Freigabe nicht erreichbar" });
+        throw error instanceof Error ? error : new Error("Freigabe nicht erreichbar");
       });
+      return state.initPromise;
     },
     isProtected: function (viewpointId) {
-      if (!state.protection || state.protection.mode === "off") { return false; }
-      return (state.protection.protected_viewpoints || []).indexOf(String(viewpointId)) >= 0;
+      var id = String(viewpointId);
+      if (!state.protection) {
+        // Fail closed: without an answer every viewpoint is protected, except those the page
+        // declared free by leaving them out of fallbackProtected.
+        return state.fallback ? state.fallback.indexOf(id) >= 0 : true;
+      }
+      if (state.protection.mode === "off") { return false; }
+      return (state.protection.protected_viewpoints || []).indexOf(id) >= 0;
     },
     status: function () { return state.status; },
     requestAccess: function (viewpointId) {
-      if (!Freigabe.isProtected(viewpointId) || state.status === "unlocked") {
-        return Promise.resolve(true);
-      }
-      return new Promise(function (resolve, reject) {
-        state.waiters.push({ resolve: resolve, reject: reject });
-        if (state.status === "locked") { renderForm(); } else { renderStatus(); poll(); }
+      var id = String(viewpointId);
+      return initDone().then(function (ok) {
+        if (!ok) {
+          if (!Freigabe.isProtected(id)) { return true; }
+          return unavailable(id);
+        }
+        if (!Freigabe.isProtected(id) || state.status === "unlocked") { return true; }
+        state.askedViewpoint = id;
+        return new Promise(function (resolve, reject) {
+          state.waiters.push({ resolve: resolve, reject: reject });
+          if (state.status === "locked") { renderForm(); } else { renderStatus(); poll(); }
+        });
       });
+    },
+    mediaUrl: function (viewpointId) {
+      var id = String(viewpointId);
+      return initDone().then(function (ok) {
+        if (!ok) { throw failure("unavailable", "Freigabe nicht erreichbar"); }
+        return api(tourPath("/viewpoints/" + encodeURIComponent(id) + "/media"));
+      }).then(function (r) {
+        if (r.status === 200 && r.data && r.data.url) { return r.data.url; }
+        var code = (r.data && r.data.error && r.data.error.code) || "unavailable";
+        throw failure(code, (r.data && r.data.error && r.data.error.message) || code);
+      }, function (error) {
+        throw error && error.reason ? error : failure("unavailable", "Freigabe nicht erreichbar");
+      });
+    },
+    viewpointShown: function (viewpointId) {
+      var id = String(viewpointId);
+      if (state.showing && state.showing.id === id) { return; }
+      endShowing();
+      state.showing = { id: id, since: Date.now() };
+    },
+    forget: function () {
+      dropToken();
+      if (state.polling) { window.clearTimeout(state.polling); state.polling = null; }
+      setStatus(state.protection && state.protection.mode === "off" ? "unlocked" : "locked");
+    },
+    on: function (type, handler) {
+      if (typeof handler !== "function") { return Freigabe; }
+      (state.handlers[type] = state.handlers[type] || []).push(handler);
+      return Freigabe;
+    },
+    off: function (type, handler) {
+      state.handlers[type] = (state.handlers[type] || []).filter(function (h) {
+        return handler !== undefined && h !== handler;
+      });
+      return Freigabe;
     }
   };
   window.Freigabe = Freigabe;
