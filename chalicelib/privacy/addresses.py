@@ -31,7 +31,7 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from chalicelib.clock import Clock, iso
-from chalicelib.privacy import rules
+from chalicelib.privacy import rules, search
 from chalicelib.secrets_util import new_id
 from chalicelib.storage.dynamo import (
     Condition,
@@ -100,6 +100,8 @@ class LeadState:
     property_active: bool = False
     auto_until: str | None = None
     auto_status: str | None = None
+    # The searchable fields as mirrored on the email index (None: not mirrored).
+    search: dict[str, str] | None = None
 
     @property
     def resets(self) -> bool:
@@ -155,7 +157,8 @@ class AddressBook:
             return LeadState(None)
         return LeadState(entry["address_id"],
                          property_active=bool(prop and prop.get("status") == "active"),
-                         auto_until=entry.get("auto_until"), auto_status=entry.get("auto_status"))
+                         auto_until=entry.get("auto_until"), auto_status=entry.get("auto_status"),
+                         search=entry.get("search"))
 
     def mark_email_undeliverable(self, agency_id: str, address_id: str) -> None:
         """SES reported the address's email as permanently undeliverable (idempotent)."""
@@ -217,10 +220,13 @@ class AddressBook:
             }
             if interest:
                 item["interest_properties"] = {property_id}
+            words = search.stage_words(tx, self.table, agency_id, address_id, None, item)
+            item.update(search.index_sets(words, item, address_id)[0])
             tx.put(self.table, item, condition=Condition("attribute_not_exists({pk})"),
                    label="address")
             ipk, isk = email_index_key(agency_id, lead.email)
-            tx.put(self.table, {"pk": ipk, "sk": isk, "address_id": address_id},
+            tx.put(self.table, {"pk": ipk, "sk": isk, "address_id": address_id,
+                                "search": search.mirror_fields(item)},
                    condition=Condition("attribute_not_exists({pk})"), label="address")
         else:
             address_id = existing_id
@@ -230,6 +236,15 @@ class AddressBook:
             condition = Condition("attribute_exists({pk})")
             if interest:
                 update.adds["interest_properties"] = {property_id}
+            # The search index follows the fields the lead changes; the email index's
+            # mirror of the searchable fields says what they were (and is guarded).
+            lead_words = search.stage_lead(tx, self.table, agency_id, address_id,
+                                           state.search, lead.email, given)
+            update.sets.update(lead_words.address_sets)
+            update.removes.extend(lead_words.address_removes)
+            index_update = Update(sets=dict(lead_words.index_sets))
+            index_guard = "{address_id} = {:a}" + lead_words.index_guard
+            index_params: dict[str, Any] = {"a": address_id, **lead_words.index_params}
             if state.resets:
                 update.sets.update(store_until=None, store_until_reason=None,
                                    store_until_manual=False)
@@ -243,10 +258,10 @@ class AddressBook:
                     "attribute_exists({pk}) AND {store_until} = {:d} AND "
                     "{store_until_manual} = {:f} AND {gdpr_status} = {:s}",
                     d=state.auto_until, f=False, s=state.auto_status)
-                tx.update(self.table, *email_index_key(agency_id, lead.email),
-                          Update(removes=["auto_until", "auto_status"]),
-                          condition=Condition("{address_id} = {:a}", a=address_id),
-                          label="address")
+                index_update.removes.extend(["auto_until", "auto_status"])
+            if index_update.sets or index_update.removes:
+                tx.update(self.table, *email_index_key(agency_id, lead.email), index_update,
+                          condition=Condition(index_guard, **index_params), label="address")
             tx.update(self.table, *address_key(agency_id, address_id), update,
                       condition=condition, label="address")
         self.stage_activity(tx, agency_id, address_id, activity)
@@ -284,7 +299,13 @@ class AddressBook:
         after = {**before, **sets, "updated_at": now, "version": int(before["version"]) + 1}
         for name, values in adds.items():
             after[name] = set(before.get(name) or ()) | set(values)
-        update = Update(sets={**sets, "updated_at": now}, adds={"version": 1, **adds})
+        words = search.stage_words(tx, self.table, agency_id, address_id, before, after)
+        word_sets, word_removes = search.index_sets(words, after, address_id)
+        after.update(word_sets)
+        for name in word_removes:
+            after.pop(name, None)
+        update = Update(sets={**sets, **word_sets, "updated_at": now},
+                        adds={"version": 1, **adds}, removes=list(word_removes))
         keys = rules.index_keys(agency_id, after)
         if keys:
             after["gdpr_pk"], after["gdpr_sk"] = keys
@@ -295,22 +316,27 @@ class AddressBook:
             update.removes.extend(["gdpr_pk", "gdpr_sk"])
         tx.update(self.table, *address_key(agency_id, address_id), update,
                   condition=Condition("{version} = {:v}", v=before["version"]), label=label)
-        if mirror_email and after.get("email") and mirror(before) != mirror(after):
+        if mirror_email and after.get("email") and (
+                mirror(before) != mirror(after)
+                or search.mirror_fields(before) != search.mirror_fields(after)):
             self.stage_mirror(tx, agency_id, after, label=label)
         return after
 
     def stage_mirror(self, tx: Transaction, agency_id: str, address: Item,
                      label: str = "address") -> None:
         until, status = mirror(address)
-        update = (Update(sets={"auto_until": until, "auto_status": status}) if until
-                  else Update(removes=["auto_until", "auto_status"]))
+        fields = search.mirror_fields(address)
+        update = (Update(sets={"auto_until": until, "auto_status": status, "search": fields})
+                  if until else Update(sets={"search": fields},
+                                       removes=["auto_until", "auto_status"]))
         tx.update(self.table, *email_index_key(agency_id, address["email"]), update,
                   condition=Condition("{address_id} = {:a}", a=address["address_id"]),
                   label=label)
 
     def index_entry(self, agency_id: str, address: Item) -> dict[str, Any]:
         pk, sk = email_index_key(agency_id, address["email"])
-        entry: dict[str, Any] = {"pk": pk, "sk": sk, "address_id": address["address_id"]}
+        entry: dict[str, Any] = {"pk": pk, "sk": sk, "address_id": address["address_id"],
+                                 "search": search.mirror_fields(address)}
         until, status = mirror(address)
         if until:
             entry.update(auto_until=until, auto_status=status)
@@ -332,33 +358,6 @@ class AddressBook:
             forward=False, limit=limit,
         )
         return items
-
-    def list(self, agency_id: str, limit: int, start: dict[str, Any] | None
-             ) -> tuple[list[Item], dict[str, Any] | None]:
-        return self.table.query(
-            Condition("{pk} = {:p} AND begins_with({sk}, {:s})",
-                      p=f"AGENCY#{agency_id}", s="ADDRESS#"),
-            limit=limit, start_key=start,
-        )
-
-    # -- read side for the agency (the GDPR issue extends these) -------------------------
-
-    def search(self, agency_id: str, email: str | None, cursor_value: str | None,
-               limit: int = 100) -> dict[str, Any]:
-        from chalicelib.storage import cursor
-
-        if email:
-            # Longer than any valid address (and DynamoDB refuses sort keys over 1 KB).
-            if len(email) > 254:
-                return {"addresses": [], "next_cursor": None}
-            address_id = self.find_id_by_email(agency_id, email)
-            item = self.get(agency_id, address_id) if address_id else None
-            return {"addresses": [public_address(item)] if item else [], "next_cursor": None}
-        after = cursor.decode(cursor_value, "ADDRESS#")
-        start = {"pk": f"AGENCY#{agency_id}", "sk": after} if after else None
-        items, last = self.list(agency_id, limit, start)
-        return {"addresses": [public_address(i) for i in items],
-                "next_cursor": cursor.encode(last["sk"]) if last else None}
 
     def require(self, agency_id: str, address_id: str) -> Item:
         from chalicelib.errors import NotFound

@@ -231,8 +231,12 @@ class ConsentService:
 
 
 def _state(address: Item) -> Item:
-    """What ``AddressBook.stage_change`` needs of an address (its sets only grow by ADD)."""
-    return {name: value for name, value in address.items() if not isinstance(value, set)}
+    """What ``AddressBook.stage_change`` needs of an address (its sets only grow by ADD,
+    except the search words, which it compares: kept as a list)."""
+    state = {name: value for name, value in address.items() if not isinstance(value, set)}
+    if address.get("search_words"):
+        state["search_words"] = sorted(address["search_words"])
+    return state
 
 
 def _result_page(purpose: str, agency: dict[str, str], at: datetime,

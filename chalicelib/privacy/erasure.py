@@ -48,6 +48,7 @@ from chalicelib.privacy.addresses import (
     email_index_key,
     relation_key,
 )
+from chalicelib.privacy.search import token_key
 from chalicelib.storage.dynamo import (
     Condition,
     Item,
@@ -209,6 +210,8 @@ class Erasure:
             keys.extend(("core", f"RATE#{key}", "RATE") for key in self._rate_keys(registration))
         keys.extend(("core", f"{LINK_PK}{h}", "LINK") for h in item.get("consent_link_hashes") or ())
         keys.extend(("core", f"MAIL#{m}", "MAIL") for m in item.get("mail_ids") or ())
+        keys.extend(("addresses", *token_key(agency_id, word, address_id))
+                    for word in sorted(item.get("search_words") or ()))
         for relation in item.get("relations") or ():
             property_id, role = relation.rsplit("#", 1)
             keys.append(("addresses", *relation_key(agency_id, property_id, address_id, role)))

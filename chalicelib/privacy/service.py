@@ -9,7 +9,7 @@ from typing import Any
 
 from chalicelib.clock import Clock, berlin_date, iso
 from chalicelib.errors import Conflict, NotFound, Unavailable, ValidationFailed
-from chalicelib.privacy import rules
+from chalicelib.privacy import rules, search
 from chalicelib.privacy.addresses import (
     AddressBook,
     address_key,
@@ -76,6 +76,8 @@ class AddressService:
         if keys:
             item["gdpr_pk"], item["gdpr_sk"] = keys
         tx = Transaction(self.table.client)
+        words = search.stage_words(tx, self.table, agency_id, address_id, None, item)
+        item.update(search.index_sets(words, item, address_id)[0])
         tx.put(self.table, item, condition=Condition("attribute_not_exists({pk})"),
                label="address")
         if item["email"]:

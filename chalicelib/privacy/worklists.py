@@ -5,6 +5,7 @@ consent assistant's "mailed in the last 14 days" is not part of the key)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from chalicelib.clock import Clock, berlin_date
@@ -12,7 +13,12 @@ from chalicelib.errors import NotFound
 from chalicelib.privacy import rules
 from chalicelib.privacy.addresses import AddressBook, gdpr_state, public_activity, public_address
 from chalicelib.storage import cursor
-from chalicelib.storage.dynamo import Condition, Item
+from chalicelib.storage.dynamo import (
+    Condition,
+    Item,
+    serialize_value,
+    translate_throttling,
+)
 
 PREVIEW_ACTIVITIES = 5
 MEMBERSHIP = {
@@ -35,7 +41,8 @@ class Worklists:
         today = berlin_date(self.clock.now())
         member = MEMBERSHIP[name]
         members: list[Item] = []
-        last_seen: str | None = None
+        # One member more than the page: a next cursor only when there is a next page.
+        wanted = limit + 1
         for key_range in rules.list_ranges(agency_id, name, today):
             if after and after > key_range.high:
                 continue  # this range was finished on an earlier page
@@ -43,19 +50,18 @@ class Worklists:
             start: dict[str, Any] | None = None
             if after and after >= low:
                 start = _start_key(agency_id, after)
-            while len(members) < limit:
+            while len(members) < wanted:
                 items, start = self.table.query(
                     Condition("{gdpr_pk} = {:p} AND {gdpr_sk} BETWEEN {:lo} AND {:hi}",
                               p=rules.bucket(agency_id), lo=low, hi=key_range.high),
-                    index="gdpr", limit=limit - len(members), start_key=start)
+                    index="gdpr", limit=wanted - len(members), start_key=start)
                 for item in items:
-                    last_seen = item["gdpr_sk"]
                     if item.get("sk", "").startswith("ADDRESS#") and member(item, today):
                         members.append(item)
                 if start is None:
                     break
-            if len(members) >= limit:
-                return members, last_seen
+            if len(members) >= wanted:
+                return members[:limit], members[limit - 1]["gdpr_sk"]
         return members, None
 
     def page(self, agency_id: str, name: str, cursor_value: str | None, limit: int
@@ -65,13 +71,53 @@ class Worklists:
         after = cursor.decode(cursor_value, f"{agency_id}#")
         members, last = self.candidates(agency_id, name, after, limit)
         return {"addresses": [self.preview_item(agency_id, m) for m in members],
-                "next_cursor": cursor.encode(last) if last else None}
+                "next_cursor": cursor.encode(last) if last else None,
+                "total": self.total(agency_id, name)}
+
+    def total(self, agency_id: str, name: str) -> int:
+        """The size of the whole list now, whatever the page: a COUNT over the list's
+        index ranges (cost ∝ the list; nothing is returned but the number). The key
+        ranges decide membership except the consent assistant's "not mailed in the last
+        14 days", which is the filter."""
+        today = berlin_date(self.clock.now())
+        filter_: Condition | None = None
+        if name == "consent-assistant":
+            cutoff = (today - timedelta(days=rules.RECONTACT_DAYS)).isoformat()
+            filter_ = Condition("attribute_not_exists({last_consent_request_on}) OR "
+                                "{last_consent_request_on} <= {:c}", c=cutoff)
+        total = 0
+        for key_range in rules.list_ranges(agency_id, name, today):
+            total += count(self.table, Condition(
+                "{gdpr_pk} = {:p} AND {gdpr_sk} BETWEEN {:lo} AND {:hi}",
+                p=rules.bucket(agency_id), lo=key_range.low, hi=key_range.high),
+                index="gdpr", filter_=filter_)
+        return total
 
     def preview_item(self, agency_id: str, item: Item) -> dict[str, Any]:
         activities = self.book.activities(agency_id, item["address_id"],
                                           limit=PREVIEW_ACTIVITIES)
         return {**public_address(item), **gdpr_state(item),
                 "activities": [public_activity(a) for a in activities]}
+
+
+def count(table: Any, key: Condition, *, index: str, filter_: Condition | None) -> int:
+    """Query with ``Select=COUNT``, page by page (a page stops at 1 MB read)."""
+    names: dict[str, str] = {}
+    values: dict[str, Any] = {}
+    args: dict[str, Any] = {"TableName": table.name, "IndexName": index, "Select": "COUNT",
+                            "KeyConditionExpression": key.render(names, values)}
+    if filter_ is not None:
+        args["FilterExpression"] = filter_.render(names, values)
+    args["ExpressionAttributeNames"] = names
+    args["ExpressionAttributeValues"] = {k: serialize_value(v) for k, v in values.items()}
+    total = 0
+    while True:
+        with translate_throttling():
+            resp = table.client.query(**args)
+        total += int(resp.get("Count", 0))
+        if not resp.get("LastEvaluatedKey"):
+            return total
+        args["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
 
 
 def _start_key(agency_id: str, position: str) -> dict[str, Any]:

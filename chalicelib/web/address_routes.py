@@ -20,9 +20,12 @@ def _who(ctx: RequestContext) -> str:
 def register(api: Api) -> None:
     @api.route("/agency/addresses", auth="agency")
     def list_addresses(ctx: RequestContext) -> Any:
-        return ctx.container.addresses.search(ctx.agency_id, ctx.query("email"),
-                                              ctx.query("cursor"),
-                                              page_limit(ctx.query("limit"), default=100))
+        # Lazy: the finder imports the address book (pydantic via validation).
+        from chalicelib.privacy.finder import AddressFinder
+
+        return AddressFinder(ctx.container.addresses).find(
+            ctx.agency_id, email=ctx.query("email"), q=ctx.query("q"),
+            cursor_value=ctx.query("cursor"), limit=page_limit(ctx.query("limit"), default=100))
 
     @api.route("/agency/addresses", methods=["POST"], auth="agency", status=201)
     def create_address(ctx: RequestContext) -> Any:

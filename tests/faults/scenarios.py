@@ -268,6 +268,11 @@ def gdpr_settings(w: World) -> Act:
                  {"auto_store_until": True, "retention_days": 90, "auto_delete_expired": True})
 
 
+def agency_profile(w: World) -> Act:
+    return _call(w, "PUT", "/agency/profile",
+                 {"phone": "+49 30 7777777", "dpo_contact": "Datenschutz GmbH"})
+
+
 def create_property(w: World) -> Act:
     return _call(w, "POST", "/agency/properties", {"title": "Altbau"})
 
@@ -340,6 +345,7 @@ SCENARIOS = [
     Scenario("bulk delete", "POST", "/agency/addresses/bulk-delete", bulk_delete),
     Scenario("consent requests", "POST", "/agency/gdpr/consent-requests", consent_requests),
     Scenario("GDPR settings", "PUT", "/agency/gdpr/settings", gdpr_settings, repeatable=True),
+    Scenario("agency profile", "PUT", "/agency/profile", agency_profile, repeatable=True),
     Scenario("create property", "POST", "/agency/properties", create_property, 201,
              repeatable=True),
     Scenario("archive property", "POST", "/agency/properties/{property_id}/archive",
