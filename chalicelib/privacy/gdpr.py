@@ -23,7 +23,7 @@ class Gdpr:
         self.settings = SettingsRepository(book.table, clock)
         self.erasure = Erasure(book, tours_table, core, clock, settings.hash_key,
                                metrics=metrics)
-        self.addresses = AddressService(book, self.erasure, clock)
+        self.addresses = AddressService(book, self.erasure, clock, settings=self.settings)
         self.properties = PropertyService(book, self.settings, clock)
         # Registers the link purposes "consent", "deletion-request" and "correction".
         self.consent = ConsentService(book, agency_repo, links, outbox, clock,

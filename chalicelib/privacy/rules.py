@@ -237,3 +237,23 @@ def agency_of(gdpr_sk: str) -> str:
 
 def unique(values: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(values))
+
+
+def automatic_date(address: Mapping[str, Any], properties: Mapping[str, Mapping[str, Any]],
+                   retention_days: int) -> ArchiveDecision | None:
+    """What the automatic rule gives an address now (a cleared manual date "wird wieder
+    automatisch gesetzt"): interested in an archived property and in no active one, and
+    not excluded → the most recently archived such property's date + ``retention_days``
+    (even if that is past). None when it is interested in no archived property.
+    ``properties`` maps the address's interest property ids to their items."""
+    archived = [(p.get("archived_on") or "", pid) for pid, p in properties.items()
+                if pid in (address.get("interest_properties") or ())
+                and p.get("status") == "archived" and p.get("archived_on")]
+    if not archived:
+        return None
+    archived_on, property_id = max(archived)
+    status = {pid: str(p.get("status") or "") for pid, p in properties.items()}
+    return archive_decision({**address, "store_until_manual": False},
+                            archived_property_id=property_id, property_status=status,
+                            archive_date=date.fromisoformat(archived_on),
+                            retention_days=retention_days)

@@ -50,11 +50,25 @@ def _gdpr_activity(note: str, **extra: Any) -> dict[str, Any]:
 
 
 class AddressService:
-    def __init__(self, book: AddressBook, erasure: Erasure, clock: Clock) -> None:
+    def __init__(self, book: AddressBook, erasure: Erasure, clock: Clock,
+                 settings: Any = None) -> None:
         self.book = book
         self.table = book.table
         self.erasure = erasure
         self.clock = clock
+        self.settings = settings  # the agency's GDPR settings (SettingsRepository)
+
+    def _automatic(self, agency_id: str, address: dict[str, Any]) -> rules.ArchiveDecision | None:
+        """The automatic date the address would have now (two reads: the settings and
+        its interest properties), or None when the rule does not apply."""
+        interest = set(address.get("interest_properties") or ())
+        if self.settings is None or not interest:
+            return None
+        settings = self.settings.get(agency_id)
+        if not settings.auto_store_until:
+            return None
+        return rules.automatic_date(address, self.book.properties(agency_id, interest),
+                                    settings.retention_days)
 
     # -- create / change -----------------------------------------------------------------
 
@@ -108,7 +122,15 @@ class AddressService:
             sets: dict[str, Any] = {n: getattr(data, n) for n in CONTACT_FIELDS if n in named}
             notes: list[str] = []
             if "store_until" in named:
-                if data.store_until is None:
+                auto = self._automatic(agency_id, before) if data.store_until is None else None
+                if auto is not None and auto.store_until:
+                    # onOffice: "Wenn das Feld geleert und gespeichert wird, wird das Datum
+                    # wieder automatisch gesetzt" - at once, even when that date is past.
+                    sets.update(store_until=auto.store_until, store_until_manual=False,
+                                store_until_reason=rules.ARCHIVE_REASON)
+                    notes.append(f"Speichern-Bis-Datum geleert: automatisch auf "
+                                 f"{auto.store_until} gesetzt (Grund: {rules.ARCHIVE_REASON}).")
+                elif data.store_until is None:
                     sets.update(store_until=None, store_until_manual=False,
                                 store_until_reason=None)
                     if before.get("store_until") or before.get("store_until_manual"):
