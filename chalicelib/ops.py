@@ -48,6 +48,22 @@ class _Event(BaseModel):
 class CreateAgency(_Event):
     action: Literal["create_agency"]
     agency: dict[str, Any]
+    # Contract v2: the first owner gets the product's invitation mail; the privacy URL is
+    # the agency profile's (the tour gate's and the consent mail's fallback).
+    owner_email: EmailStr
+    owner_name: SingleLine = Field(min_length=1, max_length=120)
+    privacy_url: str = Field(min_length=1, max_length=2000)
+
+
+class InviteQaMember(_Event):
+    action: Literal["invite_qa_member"]
+    email: EmailStr
+    name: SingleLine = Field(min_length=1, max_length=120)
+
+
+class DisableQaMember(_Event):
+    action: Literal["disable_qa_member"]
+    email: EmailStr
 
 
 class IssueToken(_Event):
@@ -80,14 +96,15 @@ class LiftSuppression(_Event):
     email: EmailStr
 
 
-OpsEvent = Annotated[CreateAgency | IssueToken | RevokeToken | RunJob | Person | LiftSuppression,
-                     Field(discriminator="action")]
+OpsEvent = Annotated[CreateAgency | IssueToken | RevokeToken | RunJob | Person | LiftSuppression
+                     | InviteQaMember | DisableQaMember, Field(discriminator="action")]
 ACTIONS = ("create_agency", "issue_token", "revoke_token", "run_job", "export_person",
-           "erase_person", "lift_suppression")
+           "erase_person", "lift_suppression", "invite_qa_member", "disable_qa_member")
 # Actions whose repetition would repeat an effect: guarded by an idempotency record.
 # (revoke_token is idempotent by itself: the second answers not_found; run_job's jobs are
 # idempotent by design; export_person changes nothing.)
-GUARDED = ("create_agency", "issue_token", "erase_person", "lift_suppression")
+GUARDED = ("create_agency", "issue_token", "erase_person", "lift_suppression",
+           "invite_qa_member")
 _ADAPTER: TypeAdapter[Any] = TypeAdapter(OpsEvent)
 
 
@@ -127,7 +144,15 @@ def handle(event: Any, container: Any, run_job: JobRunner | None = None,
 
 def _perform(event: Any, container: Any, run_job: JobRunner | None) -> dict[str, Any]:
     if isinstance(event, CreateAgency):
-        return {"agency": container.agencies.create_agency(event.agency)}
+        return create_agency(container, event)
+    if isinstance(event, InviteQaMember):
+        from chalicelib.auth.actor import OPS
+
+        return {"user": container.staff.invite_qa_member(event.email, event.name, OPS)}
+    if isinstance(event, DisableQaMember):
+        from chalicelib.auth.actor import OPS
+
+        return container.staff.disable_qa_member(event.email, OPS)
     if isinstance(event, IssueToken):
         issued = container.agencies.issue_token(event.kind, event.agency_id, label=event.label)
         return {"token_id": issued.token_id, "token": issued.token, "kind": issued.kind,
@@ -145,6 +170,24 @@ def _perform(event: Any, container: Any, run_job: JobRunner | None) -> dict[str,
     if event.action == "export_person":
         return export_person(container, event.agency_id, event.email)
     return erase_person(container, event.agency_id, event.email, event.reason)
+
+
+def create_agency(container: Any, event: CreateAgency) -> dict[str, Any]:
+    """The agency, its privacy URL and its first owner (invited by mail). Everything is
+    checked before anything is written: a taken owner address creates no agency."""
+    from chalicelib.accounts.staff import email_in_use
+    from chalicelib.agencies.profile import ProfileInput
+    from chalicelib.auth.actor import OPS
+    from chalicelib.validation import validate_model
+
+    validate_model(ProfileInput, {"privacy_url": event.privacy_url})
+    if container.users.by_email(event.owner_email) is not None:
+        raise email_in_use()
+    agency = container.agencies.create_agency(event.agency)
+    container.agency_profiles.put(agency["agency_id"], {"privacy_url": event.privacy_url})
+    owner = container.staff.invite(agency["agency_id"], {
+        "email": event.owner_email, "name": event.owner_name, "role": "owner"}, OPS)
+    return {"agency": agency, "owner": owner}
 
 
 def _backfill_date(day: dt.date | None, container: Any) -> dt.date | None:

@@ -269,6 +269,12 @@ def tour_payload(mode: str = "email", **overrides: Any) -> dict[str, Any]:
     return payload
 
 
+def owner_fields(n: int = 1) -> dict[str, str]:
+    """What the ops ``create_agency`` event needs besides the agency (contract v2)."""
+    return {"owner_email": f"inhaber{n}@owner.example", "owner_name": "Ina Inhaber",
+            "privacy_url": "https://owner.example/datenschutz"}
+
+
 def registration_payload(**overrides: Any) -> dict[str, Any]:
     payload = {"first_name": "Eva", "last_name": "Muster", "email": "eva@example.org",
                "privacy_accepted": True}

@@ -29,7 +29,7 @@ def invitation_mail(user: dict[str, Any], agency: dict[str, Any] | None, invited
         subject = "Einladung: Ihr Zugang zur Qualitätssicherung von Freigabe"
         contact = None
     text, html = render_pair(
-        "account_invitation", subject=subject, name=user["name"], email=user["email"],
+        "account_invitation", subject=subject, person=user["name"], email=user["email"],
         agency_name=agency.get("name") if agency else None, invited_by=invited_by,
         role_label=ROLE_LABELS.get(user.get("role") or "", "QA"),
         temporary_password=temporary_password, sign_in_url=sign_in_url,
@@ -42,7 +42,7 @@ def invitation_mail(user: dict[str, Any], agency: dict[str, Any] | None, invited
 def reset_mail(user: dict[str, Any], code: str, sign_in_url: str, valid_until: datetime
                ) -> MailMessage:
     subject = "Ihr Code für ein neues Passwort bei Freigabe"
-    text, html = render_pair("account_reset", subject=subject, name=user["name"], code=code,
+    text, html = render_pair("account_reset", subject=subject, person=user["name"], code=code,
                              sign_in_url=sign_in_url, valid_until=valid_until)
     return MailMessage(to=[user["email"]], subject=subject, text=text, html=html,
                        tags={"kind": "account_reset"})

@@ -13,11 +13,18 @@ from chalicelib.auth.tokens import Principal
 from chalicelib.errors import Unauthorized
 
 
-def signed_out_before(user: dict[str, Any], issued_at: float) -> bool:
-    """A token issued in or before the second of the last sign-out is refused (``iat`` has
-    whole seconds: refusing that second fails closed; signing in again takes longer)."""
+def signed_out_before(user: dict[str, Any], claims: dict[str, Any]) -> bool:
+    """Whether the token's session began before the person's last sign-out everywhere.
+    Times are whole seconds: a session begun in the very second of the sign-out counts as
+    ended (fail closed) unless the product itself handed it out after the sign-out — those
+    sessions' ``origin_jti`` are noted on the record (``fresh_sessions``)."""
     signed_out = user.get("signed_out_at")
-    return signed_out is not None and issued_at <= float(signed_out)
+    if signed_out is None:
+        return False
+    started = session_start(claims)
+    if started != float(signed_out):
+        return started < float(signed_out)
+    return claims.get("origin_jti") not in (user.get("fresh_sessions") or set())
 
 
 def session_start(claims: dict[str, Any]) -> float:
@@ -47,7 +54,7 @@ class PersonAuthenticator:
         claims = self.verifier.verify(token)
         user = self.users.get(claims["sub"])
         if (user is None or user.get("disabled")
-                or signed_out_before(user, session_start(claims))):
+                or signed_out_before(user, claims)):
             raise Unauthorized()
         return user
 

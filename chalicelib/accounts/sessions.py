@@ -17,7 +17,7 @@ from typing import Any
 from chalicelib.accounts import throttle
 from chalicelib.accounts.cognito import Challenge, InvalidCredentials, Tokens, UserPool
 from chalicelib.accounts.model import NewPassword, Refresh, SignIn
-from chalicelib.accounts.people import session_start, signed_out_before
+from chalicelib.accounts.people import signed_out_before
 from chalicelib.accounts.throttle import AuthThrottle
 from chalicelib.accounts.users import UserRepository
 from chalicelib.auth.tokens import Principal
@@ -64,8 +64,13 @@ class Sessions:
         claims = unverified_claims(tokens.id_token)
         sub = claims.get("sub")
         user = self.users.get(sub) if isinstance(sub, str) else None
-        if user is None or user.get("disabled") or signed_out_before(user, session_start(claims)):
+        if user is None or user.get("disabled"):
             raise InvalidCredentials()
+        if signed_out_before(user, claims):
+            if claims.get("auth_time", claims.get("iat")) != user.get("signed_out_at"):
+                raise InvalidCredentials()  # a session older than the sign-out
+            # New from Cognito, in the second of the sign-out: tell it from the old ones.
+            self.users.add_fresh_session(user, str(claims.get("origin_jti")))
         if user.get("status") == "invited":
             self.users.set_fields(user, {"status": "active"})
         return tokens.as_dict()
@@ -110,4 +115,4 @@ class Sessions:
     def sign_out_everywhere(self, user: dict[str, Any]) -> None:
         # By the email alias: moto matches its refresh tokens by the name signed in with.
         self.pool.sign_out_everywhere(user["email"])
-        self.users.set_fields(user, {"signed_out_at": int(time.time())})
+        self.users.mark_signed_out(user, int(time.time()))

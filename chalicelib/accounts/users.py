@@ -104,6 +104,17 @@ class UserRepository:
         tx.update(self.core, pk, sk, Update(adds={"count": delta}), condition=condition,
                   label="owners")
 
+    def mark_signed_out(self, user: dict[str, Any], at: int) -> None:
+        """Every session begun up to ``at`` (real time, seconds) is over."""
+        pk, sk = user_key(user["user_id"])
+        self.core.update(pk, sk, Update(sets={"signed_out_at": at}, removes=["fresh_sessions"]),
+                         Condition("attribute_exists({pk})"))
+
+    def add_fresh_session(self, user: dict[str, Any], origin_jti: str) -> None:
+        pk, sk = user_key(user["user_id"])
+        self.core.update(pk, sk, Update(adds={"fresh_sessions": {origin_jti}}),
+                         Condition("attribute_exists({pk})"))
+
     def set_fields(self, user: dict[str, Any], sets: dict[str, Any]) -> None:
         """Unconditional bookkeeping (status after the first sign-in, sign-out time)."""
         tx = Transaction(self.core.client)

@@ -13,7 +13,7 @@ import pytest
 
 import app as application
 from chalicelib.ops import handle
-from tests.conftest import DEMO, OTHER, QA, registration_payload, tour_payload
+from tests.conftest import DEMO, OTHER, QA, owner_fields, registration_payload, tour_payload
 
 BAD_AUTHORIZATION = [
     ("no header", None),
@@ -221,7 +221,7 @@ def assert_stored_only_hashed(container: Any, plaintext: str) -> None:
 
 
 def test_token_lifecycle_through_the_ops_service(http, container):
-    created = handle({"action": "create_agency", "agency": {
+    created = handle({"action": "create_agency", **owner_fields(1), "agency": {
         "agency_id": "neu", "name": "Neu Immobilien", "contact_email": "kontakt@neu.example"}},
         container)
     assert created["ok"] is True, created
@@ -265,10 +265,11 @@ def test_ops_refuses_what_it_cannot_do(container):
                              "agency_id": "gibt-es-nicht"}, container)
     assert unknown_agency["ok"] is False
     assert unknown_agency["error"]["code"] == "not_found"
-    duplicate = handle({"action": "create_agency", "agency": {
+    duplicate = handle({"action": "create_agency", **owner_fields(2), "agency": {
         "agency_id": "demo", "name": "Doppelt", "contact_email": "x@example.org"}}, container)
     assert duplicate["ok"] is False and duplicate["error"]["code"] == "agency_exists"
-    invalid = handle({"action": "create_agency", "agency": {"name": "Ohne Mail"}}, container)
+    invalid = handle({"action": "create_agency", **owner_fields(3),
+                      "agency": {"name": "Ohne Mail"}}, container)
     assert invalid["ok"] is False and "contact_email" in invalid["error"]["fields"]
     assert handle({"action": "drop_tables"}, container)["ok"] is False
     assert handle({}, container)["ok"] is False
@@ -283,7 +284,7 @@ def test_a_qa_token_from_ops_is_not_an_agency_token(http, container):
 
 def test_token_lifecycle_through_the_ops_lambda(http, container):
     lam = http.client.lambda_
-    created = lam.invoke("ops", {"action": "create_agency", "agency": {
+    created = lam.invoke("ops", {"action": "create_agency", **owner_fields(4), "agency": {
         "agency_id": "lambda-makler", "name": "Lambda Makler",
         "contact_email": "kontakt@lambda.example"}}).payload
     assert created["ok"] is True, created

@@ -11,7 +11,7 @@ import pytest
 from chalice.test import Client
 
 import app as application
-from tests.conftest import DEMO, QA, START, registration_payload
+from tests.conftest import DEMO, QA, START, owner_fields, registration_payload
 from tests.functional.review_support import all_items, public, submit, submit_and_confirm
 
 
@@ -44,7 +44,9 @@ def test_bad_events_get_a_clear_error_without_echoing_the_input(ops):
     extra = ops({"action": "revoke_token", "token_id": "t1", "force": True})
     assert extra["error"]["fields"] == {"force": "Unbekanntes Feld."}
     missing = ops({"action": "create_agency"})
-    assert missing["error"]["fields"] == {"agency": "Pflichtfeld."}
+    assert missing["error"]["fields"] == {"agency": "Pflichtfeld.", "owner_email": "Pflichtfeld.",
+                                          "owner_name": "Pflichtfeld.",
+                                          "privacy_url": "Pflichtfeld."}
     bad_date = ops({"action": "run_job", "job": "review-sweep", "date": "23.11.2026"})
     assert set(bad_date["error"]["fields"]) == {"date"}
     assert ops({"action": "run_job", "job": "nope"})["error"]["code"] == "unknown_job"
@@ -55,6 +57,7 @@ def test_bad_events_get_a_clear_error_without_echoing_the_input(ops):
 
 def test_the_same_create_agency_event_twice_creates_one_agency(ops, container):
     event = {"action": "create_agency",
+             **owner_fields(5),
              "agency": {"name": "Muster Immobilien", "contact_email": "info@muster.example"}}
     first = ops(event)
     second = ops(event)
@@ -65,7 +68,7 @@ def test_the_same_create_agency_event_twice_creates_one_agency(ops, container):
              if i.get("name", {}).get("S") == "Muster Immobilien"]
     assert len(names) == 1
     # The key decides, not the wording: same key, same request; a new key, a new agency.
-    keyed = {**event, "idempotency_key": "ticket-4711"}
+    keyed = {**event, **owner_fields(6), "idempotency_key": "ticket-4711"}
     assert ops(keyed)["agency"]["agency_id"] != first["agency"]["agency_id"]
     again = ops({**keyed, "agency": {**event["agency"], "name": "Muster Immobilien GmbH"}})
     assert again["repeated"] is True
@@ -95,7 +98,7 @@ def test_a_repeated_token_event_issues_no_second_token_and_never_shows_it_again(
 def test_a_refused_event_leaves_no_record_and_can_be_repeated_once_fixed(ops):
     issue = {"action": "issue_token", "kind": "agency", "agency_id": "spaeter", "label": "CRM"}
     assert ops(issue)["error"]["code"] == "not_found"
-    assert ops({"action": "create_agency", "agency": {
+    assert ops({"action": "create_agency", **owner_fields(6), "agency": {
         "agency_id": "spaeter", "name": "Später GmbH", "contact_email": "k@spaeter.example"}})["ok"]
     issued = ops(issue)
     assert issued["ok"] is True and issued["token"] and "repeated" not in issued

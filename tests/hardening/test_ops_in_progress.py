@@ -9,6 +9,7 @@ import pytest
 from chalice.test import Client
 
 import app as application
+from tests.conftest import owner_fields
 
 
 class _Killed(BaseException):
@@ -21,7 +22,7 @@ def ops(container: Any) -> Any:
         yield lambda event: client.lambda_.invoke("ops", event).payload
 
 
-EVENT = {"action": "create_agency", "idempotency_key": "onboarding-4711",
+EVENT = {"action": "create_agency", **owner_fields(7), "idempotency_key": "onboarding-4711",
          "agency": {"agency_id": "zeitlos", "name": "Zeitlos Immobilien",
                     "contact_email": "info@zeitlos.example"}}
 
