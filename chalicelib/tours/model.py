@@ -43,15 +43,11 @@ _VIEWPOINT = re.compile(r"^[A-Za-z0-9_.:\-]{1,100}$")
 
 
 def _tour_url(value: str) -> str:
-    value = value.strip()
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ValueError("muss eine http(s)-URL sein")
-    if any(c.isspace() or ord(c) < 32 for c in value):
-        raise ValueError("darf keine Leer- oder Steuerzeichen enthalten")
-    if parts.fragment or value.endswith("#"):
-        raise ValueError("darf keinen #-Anker enthalten (er wird für die Freischaltung genutzt)")
-    return value
+    """Stored as an ASCII URI (chalicelib/tours/tour_url.py); the scheme rule needs the
+    stage and is applied by the service (``check_scheme``)."""
+    from chalicelib.tours.tour_url import ascii_uri
+
+    return ascii_uri(value)
 
 
 def _origin(value: str) -> str:

@@ -23,6 +23,7 @@ from chalicelib.tours.link_actions import DecisionAction, UnlockAction
 from chalicelib.tours.model import OriginPolicy, TourInput, access_status, initial_status
 from chalicelib.tours.registration import Registered, Registration, email_rate_key
 from chalicelib.tours.repository import TourRepository
+from chalicelib.tours.tour_url import TourUrlError, check_scheme
 from chalicelib.tours.views import (
     PROSPECT_MAIL_KINDS,
     PURPOSE_APPROVE,
@@ -69,8 +70,17 @@ class TourService:
 
     # -- agency ---------------------------------------------------------------------
 
-    def create_tour(self, agency_id: str, payload: Any) -> dict[str, Any]:
+    def _tour_input(self, payload: Any) -> TourInput:
         data = validate_model(TourInput, payload)
+        try:
+            check_scheme(data.tour_url, local=self.settings.dev_routes_enabled)
+        except TourUrlError as exc:
+            raise ValidationFailed({"tour_url": f"{str(exc)[:1].upper()}{str(exc)[1:]}."}
+                                   ) from exc
+        return data
+
+    def create_tour(self, agency_id: str, payload: Any) -> dict[str, Any]:
+        data = self._tour_input(payload)
         self._require_privacy_url(agency_id, data.protection.mode, data.privacy_url)
         now = iso(self.clock.now())
         tour = {"tour_id": new_id(), "agency_id": agency_id, **data.model_dump(),
@@ -89,7 +99,7 @@ class TourService:
         """``payload`` may be a callable that parses the body, called once the tour is found:
         an unknown tour answers 404 whatever the body."""
         current = self._owned_tour(agency_id, tour_id)
-        data = validate_model(TourInput, payload() if callable(payload) else payload)
+        data = self._tour_input(payload() if callable(payload) else payload)
         fields = data.model_dump()
         # v2: a PUT that leaves a v2 field out keeps its stored value (a v1 client).
         if "privacy_url" not in data.model_fields_set:

@@ -9,6 +9,7 @@ from typing import Any
 
 from chalicelib.storage.dynamo import Item
 from chalicelib.tours.model import FIELD_NAMES
+from chalicelib.tours.tour_url import redirect_target
 
 _REGISTRATION_ID = re.compile(r"^[a-z2-7]{26}$")
 _SECRET = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
@@ -70,7 +71,7 @@ def entry_url(snapshot: dict[str, Any], viewer_token: str) -> str:
     """The way back into the tour (unlock redirect, approval mail): the viewer token and,
     when the prospect asked for one, the viewpoint (ids are URL-safe by their rule)."""
     viewpoint = snapshot.get("viewpoint_id")
-    return (f"{snapshot['tour_url']}#freigabe={viewer_token}"
+    return (f"{redirect_target(snapshot['tour_url'])}#freigabe={viewer_token}"
             + (f"&ansicht={viewpoint}" if viewpoint else ""))
 
 
