@@ -65,6 +65,9 @@ class Settings(BaseModel):
     review_rate_per_ip_per_hour: int = Field(default=10, ge=1)
     review_rate_per_email_per_hour: int = Field(default=3, ge=1)
     agency_ip_window_days: int = Field(default=30, ge=1)
+    # The erasure ledger keeps an entry as long as a restore can reach back: the PITR window
+    # (35 days) plus the retention of any on-demand backups (chalicelib/privacy/ledger.py).
+    erasure_ledger_days: int = Field(default=35, ge=1, le=3650)
 
     # Accounts (contract v2): the stack's Cognito user pool and its app client (the
     # template sets both; the local stack finds the pool it created on moto by name).

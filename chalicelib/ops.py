@@ -96,10 +96,20 @@ class LiftSuppression(_Event):
     email: EmailStr
 
 
+class ReplayErasures(_Event):
+    """After a point-in-time restore: erase again whoever the erasure ledger lists since
+    ``since`` (Berlin date, inclusive; docs/operations.md "Restore")."""
+
+    action: Literal["replay_erasures"]
+    since: dt.date
+
+
 OpsEvent = Annotated[CreateAgency | IssueToken | RevokeToken | RunJob | Person | LiftSuppression
-                     | InviteQaMember | DisableQaMember, Field(discriminator="action")]
+                     | InviteQaMember | DisableQaMember | ReplayErasures,
+                     Field(discriminator="action")]
 ACTIONS = ("create_agency", "issue_token", "revoke_token", "run_job", "export_person",
-           "erase_person", "lift_suppression", "invite_qa_member", "disable_qa_member")
+           "erase_person", "lift_suppression", "invite_qa_member", "disable_qa_member",
+           "replay_erasures")
 # Actions whose repetition would repeat an effect: guarded by an idempotency record.
 # (revoke_token is idempotent by itself: the second answers not_found; run_job's jobs are
 # idempotent by design; export_person changes nothing.)
@@ -167,6 +177,9 @@ def _perform(event: Any, container: Any, run_job: JobRunner | None) -> dict[str,
         return {"summary": run_job(event.job, _backfill_date(event.date, container))}
     if isinstance(event, LiftSuppression):
         return {"lifted": container.suppressions.lift(event.email)}
+    if isinstance(event, ReplayErasures):
+        # Idempotent by itself: a second run finds nothing left to erase.
+        return container.gdpr.replay_erasures(event.since)
     if event.action == "export_person":
         return export_person(container, event.agency_id, event.email)
     return erase_person(container, event.agency_id, event.email, event.reason)

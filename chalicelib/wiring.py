@@ -262,7 +262,15 @@ class Container:
 
         return Gdpr(self.addresses, tours_table=self.table("tours"), core=self.core_table,
                     agency_repo=self.agency_repo, links=self.links, outbox=self.outbox,
-                    clock=self.clock, settings=self.settings, metrics=self.metrics)
+                    clock=self.clock, settings=self.settings, metrics=self.metrics,
+                    ledger=self.erasure_ledger)
+
+    @cached_property
+    def erasure_ledger(self) -> Any:
+        """The erasure ledger in its own table (no PITR: chalicelib/privacy/ledger.py)."""
+        from chalicelib.privacy.ledger import ErasureLedger
+
+        return ErasureLedger(self.table("ledger"), self.clock, self.settings.erasure_ledger_days)
 
     @cached_property
     def agency_ips(self) -> Any:

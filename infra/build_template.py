@@ -73,10 +73,13 @@ def build(stage: str) -> dict[str, Any]:
     resources = template["Resources"]
     for logical_id, table in tables["Resources"].items():
         table = copy.deepcopy(table)
-        table.pop("Metadata", None)
+        metadata = table.pop("Metadata", None) or {}
         props = table["Properties"]
         props["BillingMode"] = "PAY_PER_REQUEST"
-        props["PointInTimeRecoverySpecification"] = {"PointInTimeRecoveryEnabled": True}
+        # Every data table can be restored; the erasure ledger never is (its point is to
+        # survive a restore of the others: chalicelib/privacy/ledger.py).
+        restorable = metadata.get("freigabe:restore") != "never"
+        props["PointInTimeRecoverySpecification"] = {"PointInTimeRecoveryEnabled": restorable}
         props["DeletionProtectionEnabled"] = prod
         props["SSESpecification"] = {"SSEEnabled": True}
         policy = "Retain" if prod else "Delete"

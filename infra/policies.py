@@ -15,7 +15,7 @@ from typing import Any
 
 CHALICE = Path(__file__).resolve().parent.parent / ".chalice"
 STAGES = {"dev": "dev.freigabe.example", "prod": "freigabe.example"}  # stage: mail domain
-TABLES = ("core", "tours", "addresses", "reviews")
+TABLES = ("core", "tours", "addresses", "reviews", "ledger")
 TABLE_ACTIONS = ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query",
                  "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
                  "dynamodb:ConditionCheckItem"]

@@ -90,7 +90,8 @@ class Refused:
 
 class Erasure:
     def __init__(self, book: AddressBook, tours: Table, core: Table, clock: Clock,
-                 hash_key: str, *, metrics: Recorder = NULL_METRICS) -> None:
+                 hash_key: str, *, metrics: Recorder = NULL_METRICS,
+                 ledger: Any = None) -> None:
         self.book = book
         self.metrics = metrics
         self.table = book.table
@@ -98,6 +99,8 @@ class Erasure:
         self.core = core
         self.clock = clock
         self.hash_key = hash_key
+        # The erasure ledger (chalicelib/privacy/ledger.py): what a restore must not revive.
+        self.ledger = ledger
         self._tables = {"addresses": self.table, "tours": tours, "core": core}
 
     def email_hash(self, email: str) -> str:
@@ -143,6 +146,9 @@ class Erasure:
                    label="tombstone")
             if extra is not None:
                 extra(tx)
+            if self.ledger is not None:
+                self.ledger.stage(tx, agency_id, address_id, tombstone["email_hash"],
+                                  self.clock.now())
             try:
                 tx.execute()
             except TransactionCancelled as exc:

@@ -18,11 +18,12 @@ from chalicelib.privacy.worklists import Worklists
 class Gdpr:
     def __init__(self, book: AddressBook, *, tours_table: Any, core: Any, agency_repo: Any,
                  links: Any, outbox: Any, clock: Any, settings: Any,
-                 metrics: Any = NULL_METRICS) -> None:
+                 metrics: Any = NULL_METRICS, ledger: Any = None) -> None:
         self.book = book
         self.settings = SettingsRepository(book.table, clock)
         self.erasure = Erasure(book, tours_table, core, clock, settings.hash_key,
-                               metrics=metrics)
+                               metrics=metrics, ledger=ledger)
+        self.ledger = ledger
         self.addresses = AddressService(book, self.erasure, clock, settings=self.settings)
         self.properties = PropertyService(book, self.settings, clock)
         # Registers the link purposes "consent", "deletion-request" and "correction".
@@ -33,6 +34,25 @@ class Gdpr:
         outbox.on_permanent_failure("address", self._mail_failed, with_agency=True)
         self.sweep = RetentionSweep(book.table, core, self.erasure, self.settings, agency_repo,
                                     outbox, clock, settings.public_base_url)
+
+    def replay_erasures(self, since: Any) -> dict[str, Any]:
+        """After a restore of the data tables: erase again everyone the ledger lists since
+        ``since`` (ops event ``replay_erasures``). No retention check: the person was
+        erased already; the fresh tombstone says ``replay_after_restore``."""
+        from chalicelib.privacy.ledger import replay
+
+        def erase_again(agency_id: str, address_id: str) -> bool:
+            result = self.erasure.erase(agency_id, address_id, reason="replay_after_restore",
+                                        by="ops:replay_erasures", check=lambda item: None)
+            if result is not None:
+                return True
+            tombstone = self.erasure.tombstone(agency_id, address_id)
+            if tombstone is not None and tombstone.get("status") == "cleanup_pending":
+                self.erasure.resume(agency_id, address_id)
+                return True
+            return False
+
+        return replay(self.ledger, since, erase_again)
 
     def _mail_failed(self, address_id: str, mail_kind: str, *, agency_id: str) -> None:
         # Only the consent request goes to the address itself; notices go to the agency.
