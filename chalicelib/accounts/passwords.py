@@ -63,7 +63,7 @@ class PasswordReset:
 
     def forgot(self, payload: Any, ip: str | None) -> dict[str, Any]:
         data = validate_model(Forgot, payload)
-        self.limits.hit(throttle.FORGOT_IP, ip)
+        self.limits.hit_ip(throttle.FORGOT_IP, ip)
         email = data.email.lower()
         user = self.users.by_email(email)
         if user is None or user.get("disabled") or self.limits.reached(
@@ -88,7 +88,7 @@ class PasswordReset:
 
     def reset(self, payload: Any, ip: str | None) -> dict[str, Any]:
         data = validate_model(Reset, payload)
-        self.limits.hit(throttle.RESET_IP, ip)
+        self.limits.hit_ip(throttle.RESET_IP, ip)
         user = self.users.by_email(data.email.lower())
         if user is None or user.get("disabled"):
             raise ValidationFailed({"code": WRONG_CODE})

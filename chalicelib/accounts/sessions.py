@@ -83,7 +83,7 @@ class Sessions:
     def sign_in(self, payload: Any, ip: str | None) -> dict[str, Any]:
         data = validate_model(SignIn, payload)
         email = data.email.lower()
-        self.limits.hit(throttle.SIGN_IN_IP, ip)
+        self.limits.hit_ip(throttle.SIGN_IN_IP, ip)
         self.limits.check(throttle.SIGN_IN_ACCOUNT, email)
         try:
             answer = self.pool.sign_in(email, data.password)
@@ -94,13 +94,13 @@ class Sessions:
 
     def challenge(self, payload: Any, ip: str | None) -> dict[str, Any]:
         data = validate_model(NewPassword, payload)
-        self.limits.hit(throttle.SIGN_IN_IP, ip)
+        self.limits.hit_ip(throttle.SIGN_IN_IP, ip)
         email, session = _unwrap_session(data.session)
         return self._answer(email, self.pool.new_password(email, session, data.new_password))
 
     def refresh(self, payload: Any, ip: str | None) -> dict[str, Any]:
         data = validate_model(Refresh, payload)
-        self.limits.hit(throttle.SIGN_IN_IP, ip)
+        self.limits.hit_ip(throttle.SIGN_IN_IP, ip)
         return self._tokens(self.pool.refresh(data.refresh_token))
 
     def sign_out(self, principal: Principal) -> dict[str, Any]:

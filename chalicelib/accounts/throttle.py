@@ -3,13 +3,16 @@ account, fixed windows of the application clock in counter items of the core tab
 (``THROTTLE#<scope>#<keyed hash>#<window>``; the subject is never stored, TTL cleans up).
 
 Written here rather than on the registration rate limits because those live inside the
-registration's transaction; these count attempts that change nothing else.
+registration's transaction; these count attempts that change nothing else. As everywhere
+in the product, loopback and private addresses carry no signal (the local stack and
+proxies share them) and are not limited per IP; an IPv6 client counts by its /64.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 from dataclasses import dataclass
 
 from chalicelib.clock import Clock
@@ -34,6 +37,21 @@ FORGOT_ACCOUNT = Limit("forgot-account", 3, 3600)
 RESET_IP = Limit("reset-ip", 30, 900)
 
 
+def client_subject(ip: str | None) -> str | None:
+    """The IP to count (a /64 for IPv6), or ``None`` for one that identifies nobody."""
+    try:
+        parsed = ipaddress.ip_address((ip or "").strip())
+    except ValueError:
+        return None
+    if isinstance(parsed, ipaddress.IPv6Address) and parsed.ipv4_mapped is not None:
+        parsed = parsed.ipv4_mapped
+    if not parsed.is_global:
+        return None
+    if isinstance(parsed, ipaddress.IPv6Address):
+        return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
+    return str(parsed)
+
+
 class AuthThrottle:
     def __init__(self, core: Table, clock: Clock, hash_key: str) -> None:
         self.core = core
@@ -47,6 +65,9 @@ class AuthThrottle:
                           hashlib.sha256).hexdigest()[:32]
         ends = (window + 1) * limit.window_seconds
         return f"THROTTLE#{limit.scope}#{digest}#{window}", "THROTTLE", ends, ends - now
+
+    def hit_ip(self, limit: Limit, ip: str | None) -> int:
+        return self.hit(limit, client_subject(ip))
 
     def hit(self, limit: Limit, subject: str | None) -> int:
         """Counts one attempt; 429 once the window's count is above the limit."""

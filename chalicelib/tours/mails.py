@@ -56,7 +56,7 @@ def request_received_mail(snapshot: dict[str, Any]) -> MailMessage:
 
 
 def access_request_mail(snapshot: dict[str, Any], approve_url: str, deny_url: str,
-                        valid_until: datetime) -> MailMessage:
+                        valid_until: datetime, dashboard_url: str | None = None) -> MailMessage:
     prospect = snapshot["prospect"]
     who = prospect_name(prospect) or prospect["email"]
     # The agent answers the prospect directly from this mail, so Reply-To is the prospect.
@@ -68,7 +68,7 @@ def access_request_mail(snapshot: dict[str, Any], approve_url: str, deny_url: st
         tour_title=snapshot["tour_title"], contact=snapshot["contact"],
         contact_heading="Ansprechpartner dieses Rundgangs (so sehen ihn Interessenten)",
         prospect_rows=prospect_rows(prospect), approve_url=approve_url, deny_url=deny_url,
-        valid_until=valid_until,
+        valid_until=valid_until, dashboard_url=dashboard_url,
     )
 
 

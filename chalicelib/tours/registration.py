@@ -145,7 +145,11 @@ class Registration:
                                        mails.request_received_mail(snapshot), **ref))
             outgoing.append(OutboxMail(
                 f"{registration_id}-request", "tour_access_request",
-                mails.access_request_mail(snapshot, approve.url, deny.url, approve.expires_at),
+                mails.access_request_mail(
+                    snapshot, approve.url, deny.url, approve.expires_at,
+                    # The lead in the dashboard (after sign-in, the deep link holds).
+                    dashboard_url=f"{self.settings.public_base_url}/dashboard/#/tours/"
+                                  f"{tour['tour_id']}/leads/{registration_id}"),
                 **ref))
         activity = {"type": "inquiry", "property_id": tour.get("property_id"),
                     "note": f"Registrierung für den Rundgang „{tour['title']}“",

@@ -16,10 +16,12 @@ from typing import Any
 
 import pytest
 
+from devstack.environment import DEMO_PASSWORD
 from tests.conftest import DEMO
 from tests.live_stack import Running, Stack
 
-TOKEN_KEY = "freigabe.agency-token"
+TOKEN_KEY = "freigabe.agency.id"
+OWNER_EMAIL = "inhaber@demo-makler.de"
 
 
 def _unique(prefix: str) -> str:
@@ -36,10 +38,11 @@ def _settled(page: Any) -> None:
     page.locator("#main:not([aria-busy]) #page-title:focus").wait_for()
 
 
-def _sign_in(page: Any, live: Running, path: str = "/dashboard/", *, settle: bool = True
-             ) -> None:
+def _sign_in(page: Any, live: Running, path: str = "/dashboard/", *, settle: bool = True,
+             email: str = OWNER_EMAIL, password: str = DEMO_PASSWORD) -> None:
     page.goto(live.stack.base + path)
-    page.get_by_label("Zugangstoken").fill(DEMO)
+    page.get_by_label("E-Mail-Adresse").fill(email)
+    page.get_by_label("Passwort", exact=True).fill(password)
     page.get_by_role("button", name="Anmelden").click()
     page.get_by_role("navigation", name="Bereiche").wait_for()
     if settle:
@@ -82,45 +85,54 @@ def _focus_top(page: Any) -> None:
 
 # -- sign-in ------------------------------------------------------------------------------
 
-def test_sign_in_refuses_a_wrong_token_and_keeps_the_right_one_in_session_storage(
+def test_sign_in_refuses_a_wrong_password_and_keeps_the_session_across_reloads(
         live: Running, page: Any, shot: Any, assert_accessible: Any,
         assert_focus_visible: Any) -> None:
     page.goto(live.stack.base + "/dashboard/")
-    token = page.get_by_label("Zugangstoken")
+    email, password = page.get_by_label("E-Mail-Adresse"), page.get_by_label("Passwort", exact=True)
     # The sign-in form takes the focus; every input is labelled and the focus is visible.
-    assert page.evaluate("document.activeElement.name") == "token"
+    assert page.evaluate("document.activeElement.name") == "email"
+    # Nothing of the app before sign-in: neither the menu nor "Abmelden".
+    assert not page.get_by_role("navigation", name="Bereiche").is_visible()
+    assert not page.get_by_role("button", name="Abmelden").is_visible()
     assert_accessible(page)
     shot(page, "dashboard-sign-in")
 
-    token.fill("falsches-token")
-    token.press("Enter")
-    page.get_by_role("alert").filter(has_text="Dieses Zugangstoken ist ungültig.").wait_for()
-    assert token.get_attribute("aria-invalid") == "true"
+    email.fill(OWNER_EMAIL)
+    password.fill("Falsches-Passwort-1!")
+    password.press("Enter")
+    page.get_by_role("alert").filter(has_text="E-Mail-Adresse oder Passwort ist falsch.").wait_for()
+    assert password.get_attribute("aria-invalid") == "true"
     assert page.evaluate(f"sessionStorage.getItem('{TOKEN_KEY}')") is None
 
-    token.fill(DEMO)
+    password.fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Anmelden").click()
     page.get_by_role("heading", name="Rundgänge", level=2).wait_for()
-    assert page.evaluate(f"sessionStorage.getItem('{TOKEN_KEY}')") == DEMO
+    assert page.get_by_text("Ines Inhaber · Inhaber").is_visible()
+    assert page.evaluate(f"sessionStorage.getItem('{TOKEN_KEY}')").startswith("eyJ")
     # Never a cookie: nothing the browser would send by itself.
     assert page.context.cookies() == []
     _settled(page)
     _focus_top(page)
-    focused = assert_focus_visible(page, tabs=6)
-    assert "Zum Inhalt springen" in focused[0] and "Abmelden" in focused[5]
+    focused = assert_focus_visible(page, tabs=7)
+    assert "Zum Inhalt springen" in focused[0] and "Abmelden" in focused[6]
 
-    # A token revoked (or wrong) later: the next 401 leads back to the sign-in form.
+    # An id token gone bad: the refresh token continues the session without a sign-in.
     page.evaluate(f"sessionStorage.setItem('{TOKEN_KEY}', 'abgelaufen')")
     page.get_by_role("link", name="Bewertungen").click()
-    page.get_by_label("Zugangstoken").wait_for()
-    assert page.evaluate(f"sessionStorage.getItem('{TOKEN_KEY}')") is None
-
-    # A fresh tab (new session) is signed out again.
+    page.get_by_role("heading", name="Bewertungen", level=2).wait_for()
+    assert page.evaluate(f"sessionStorage.getItem('{TOKEN_KEY}')").startswith("eyJ")
+    # A new tab of the same browser continues the session too.
+    second = page.context.new_page()
+    second.goto(live.stack.base + "/dashboard/#/addresses")
+    second.get_by_role("navigation", name="Bereiche").wait_for()
+    second.close()
+    # A fresh browser profile is signed out.
     other = page.context.browser.new_context(locale="de-DE")
     try:
         fresh = other.new_page()
         fresh.goto(live.stack.base + "/dashboard/")
-        fresh.get_by_label("Zugangstoken").wait_for()
+        fresh.get_by_label("E-Mail-Adresse").wait_for()
     finally:
         other.close()
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from devstack.environment import DEMO_PASSWORD
 from tests.conftest import DEMO, QA
 from tests.live_stack import Running, Stack
 
@@ -56,36 +57,43 @@ def queue(live: Running) -> Iterator[dict[str, str]]:
     yield {"late": late, "fresh": fresh}
 
 
-def _sign_in(page: Any, live: Running, token: str = QA) -> None:
+QA_EMAIL = "qa@freigabe.example"
+
+
+def _sign_in(page: Any, live: Running, email: str = QA_EMAIL) -> None:
     page.goto(f"{live.stack.base}/qa-console/")
-    page.get_by_label("Zugangstoken").fill(token)
+    page.get_by_label("E-Mail-Adresse").fill(email)
+    page.get_by_label("Passwort", exact=True).fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Anmelden").click()
 
 
-def test_sign_in_keeps_the_token_in_session_storage(
+def test_sign_in_as_a_qa_member_survives_reloads_and_signs_out(
         live: Running, page: Any, shot: Any, assert_accessible: Any,
         assert_focus_visible: Any) -> None:
     page.goto(f"{live.stack.base}/qa-console/")
     page.get_by_role("heading", name="Anmeldung für das QA-Team").wait_for()
+    assert not page.get_by_role("button", name="Abmelden").is_visible()
     assert_accessible(page)
     shot(page, "qa-console-sign-in")
-    # An agency token is not a QA token: 401, shown in German, nothing stored.
-    _sign_in(page, live, DEMO)
-    page.get_by_role("alert").filter(has_text="Dieses Zugangstoken ist ungültig.").wait_for()
-    assert page.evaluate("sessionStorage.getItem('freigabe.qa')") is None
+    # An agency's person is not a QA member.
+    _sign_in(page, live, "inhaber@demo-makler.de")
+    page.get_by_role("alert").filter(has_text="gehört nicht zum QA-Team").wait_for()
+    assert page.evaluate("sessionStorage.getItem('freigabe.qa.id')") is None
 
-    page.get_by_label("Zugangstoken").fill(QA)
-    page.get_by_role("button", name="Anmelden").click()
+    _sign_in(page, live)
     page.get_by_role("heading", name="Prüfqueue").wait_for()
-    assert page.evaluate("sessionStorage.getItem('freigabe.qa')") == QA
-    assert page.evaluate("localStorage.length") == 0
-    # A reload stays signed in (same tab); signing out forgets the token.
+    assert page.get_by_text("Quentin Prüfer · Qualitätssicherung").is_visible()
+    assert page.evaluate("sessionStorage.getItem('freigabe.qa.id')").startswith("eyJ")
+    # A reload stays signed in; signing out ends the session here and on the server.
     page.reload()
     page.get_by_role("heading", name="Prüfqueue").wait_for()
     assert_focus_visible(page, tabs=3)
+    token = page.evaluate("sessionStorage.getItem('freigabe.qa.id')")
     page.get_by_role("button", name="Abmelden").click()
-    page.get_by_label("Zugangstoken").wait_for()
-    assert page.evaluate("sessionStorage.getItem('freigabe.qa')") is None
+    page.get_by_label("E-Mail-Adresse").wait_for()
+    assert page.evaluate("sessionStorage.getItem('freigabe.qa.id')") is None
+    assert page.evaluate("localStorage.getItem('freigabe.qa.refresh')") is None
+    assert live.stack.call("GET", "/qa/me", token=token).status == 401
 
 
 def test_queue_shows_findings_and_highlights_the_overdue_review(

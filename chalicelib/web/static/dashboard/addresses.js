@@ -69,7 +69,7 @@ export async function listAddresses(main, email) {
   });
   const results = el("div", {});
   page(main, "Adressen", box,
-    el("div", { class: "actions" }, el("a", { class: "button primary", href: "#/addresses/new" }, "Neue Adresse")),
+    el("div", { class: "actions" }, el("a", { class: "button primary needs-editor", href: "#/addresses/new" }, "Neue Adresse")),
     form, results);
   await loadAddresses(results, box, email, null);
 }
@@ -205,7 +205,7 @@ export async function addressPreview(main, addressId) {
         el("p", {}, [address.street, [address.zip, address.city].filter(Boolean).join(" ")].filter(Boolean).join(", ")),
         address.user_id ? el("p", {}, "Betreuer: " + address.user_id) : null,
         el("div", { class: "actions" },
-          el("a", { class: "button", href: "#/addresses/" + qs(addressId) + "/edit" }, "Kontaktdaten bearbeiten"))),
+          el("a", { class: "button needs-editor", href: "#/addresses/" + qs(addressId) + "/edit" }, "Kontaktdaten bearbeiten"))),
       el("section", { class: "card", "aria-labelledby": "gdpr-title" },
         el("h3", { id: "gdpr-title" }, "DSGVO"),
         el("p", {}, badge(GDPR_STATUS, preview.gdpr_status)),
@@ -365,7 +365,7 @@ function gdprForm(address, preview, settings, box, reload) {
 function addressActions(address, box, main) {
   const consent = el("button", { type: "button" }, "Einwilligung per E-Mail anfragen");
   consent.addEventListener("click", () => requestConsent([address], consent, box));
-  const remove = el("button", { type: "button", class: "danger" }, "Adresse löschen");
+  const remove = el("button", { type: "button", class: "danger needs-editor" }, "Adresse löschen");
   remove.addEventListener("click", async () => {
     const sure = await confirmDialog("Adresse endgültig löschen?",
       fullName(address) + " wird mit allen Aktivitäten, Nachweisen und Registrierungen gelöscht. "
@@ -435,7 +435,7 @@ function worklist(name, title, hint, addresses, reload) {
   for (const pick of picks) pick.box.wrap.querySelector("label").classList.add("visually-hidden");
   const selected = () => picks.filter((p) => p.box.input.checked).map((p) => p.address);
   const consent = el("button", { type: "button", class: "primary" }, "Einwilligung anfragen");
-  const remove = el("button", { type: "button", class: "danger" }, "Löschen");
+  const remove = el("button", { type: "button", class: "danger needs-editor" }, "Löschen");
   const count = el("span", { class: "muted small", "aria-live": "polite" }, "0 ausgewählt");
   const update = () => {
     const n = selected().length;
@@ -504,7 +504,7 @@ function settingsForm(settings) {
   const reasons = field("Eigene Speichern-bis-Gründe (einer pro Zeile)", { name: "custom_reasons", rows: 3 }, "textarea");
   reasons.input.value = (settings.custom_reasons || []).join("\n");
   const save = el("button", { type: "submit", class: "primary" }, "Einstellungen speichern");
-  const form = el("form", { class: "card", novalidate: true, "aria-labelledby": "settings-title" },
+  const form = el("form", { class: "card needs-owner", novalidate: true, "aria-labelledby": "settings-title" },
     el("h3", { id: "settings-title" }, "DSGVO-Einstellungen"), box,
     auto.wrap, days.wrap, autoDelete.wrap, reasons.wrap, el("div", { class: "actions" }, save));
   form.addEventListener("submit", async (event) => {

@@ -1,7 +1,11 @@
 // The dashboard's shell: sign-in, hash routing (#/tours/<id> etc., so mail links can point
-// into it) and the navigation.
+// into it, before and after sign-in) and the navigation, shown only to a signed-in person.
 
-import { configure, getToken, clearToken, mountSignIn, el, showError } from "/ui/common.js";
+import {
+  configure, ensureSession, signOutEverywhere, mountSignIn, el, showError, api, text,
+} from "/ui/common.js";
+import { setMe, roleLabel } from "/dashboard/session.js";
+import { teamPage } from "/dashboard/settings.js";
 import { listTours, tourDetail, tourForm } from "/dashboard/tours.js";
 import { listReviews } from "/dashboard/reviews.js";
 import { listAddresses, addressForm, addressPreview, gdprOverview } from "/dashboard/addresses.js";
@@ -17,6 +21,7 @@ const ROUTES = [
   [/^#\/tours\/new$/, "tours", (m) => tourForm(m, null)],
   [/^#\/tours\/([^/?]+)\/edit$/, "tours", tourForm],
   [/^#\/tours\/([^/?]+)$/, "tours", tourDetail],
+  [/^#\/tours\/([^/?]+)\/leads\/([^/?]+)$/, "tours", tourDetail],
   [/^#\/reviews\/?$/, "reviews", listReviews],
   [/^#\/reviews\/([^/?]+)$/, "reviews", listReviews],
   [/^#\/addresses\/?(?:\?email=(.*))?$/, "addresses", listAddresses],
@@ -24,19 +29,27 @@ const ROUTES = [
   [/^#\/addresses\/([^/?]+)\/edit$/, "addresses", addressForm],
   [/^#\/addresses\/([^/?]+)$/, "addresses", addressPreview],
   [/^#\/gdpr\/?$/, "gdpr", gdprOverview],
+  [/^#\/team\/?$/, "team", teamPage],
 ];
 
-configure({ tokenKey: "freigabe.agency-token", onUnauthorized: showSignIn });
+const who = document.getElementById("who");
+
+configure({ tokenKey: "freigabe.agency", onUnauthorized: showSignIn });
+
+let me = null;
 
 function showSignIn() {
+  me = null;
+  setMe(null);
   nav.hidden = true;
   signOut.hidden = true;
+  who.hidden = true;
   document.title = "Anmelden – Makler-Dashboard";
   mountSignIn(main, {
     title: "Anmelden",
-    hint: "Melden Sie sich mit dem Zugangstoken Ihres Maklerbüros an. "
-      + "Es bleibt nur in diesem Browser-Tab gespeichert.",
-    check: "/agency/tours",
+    hint: "Melden Sie sich mit Ihrer E-Mail-Adresse und Ihrem Passwort an.",
+    check: "/agency/me",
+    wrongArea: "Dieses Konto gehört zu keinem Maklerbüro (QA-Konten: /qa-console/).",
     onSignedIn: route,
   });
 }
@@ -44,12 +57,22 @@ function showSignIn() {
 let generation = 0;
 
 async function route() {
-  if (!getToken()) {
-    showSignIn();
-    return;
+  if (!me) {
+    if (!await ensureSession()) {
+      showSignIn();
+      return;
+    }
+    try {
+      me = await api("GET", "/agency/me");
+    } catch (_) {
+      return; // a 401 has already shown the sign-in
+    }
+    setMe(me);
+    text(who, (me.name || me.email || "API-Schlüssel") + " · " + roleLabel(me.role));
   }
   nav.hidden = false;
   signOut.hidden = false;
+  who.hidden = false;
   const hash = location.hash || "#/tours";
   const found = ROUTES.map(([pattern, section, view]) => [pattern.exec(hash), section, view])
     .find(([match]) => match);
@@ -88,8 +111,10 @@ if (review) {
   history.replaceState(null, "", location.pathname + "#/reviews/" + encodeURIComponent(review));
 }
 
-signOut.addEventListener("click", () => {
-  clearToken();
+signOut.addEventListener("click", async () => {
+  signOut.disabled = true;
+  await signOutEverywhere();
+  signOut.disabled = false;
   location.hash = "";
   showSignIn();
 });

@@ -54,7 +54,7 @@ function commentForm(review, box) {
   const text = field("Ihr öffentlicher Kommentar", { name: "text", maxlength: 2000, rows: 3 }, "textarea");
   text.input.value = comment ? comment.text : "";
   const submit = el("button", { type: "submit", class: "primary" }, comment ? "Kommentar aktualisieren" : "Kommentar speichern");
-  const form = el("form", { class: "comment-form", novalidate: true },
+  const form = el("form", { class: "comment-form needs-editor", novalidate: true },
     text.wrap,
     comment ? el("p", { class: "muted small" }, "Kommentiert am " + formatDateTime(comment.updated_at || comment.created_at)) : null,
     el("div", { class: "actions" }, submit));
@@ -85,7 +85,7 @@ function reportForm(review, box) {
   const submit = el("button", { type: "submit", class: "danger" }, "Meldung absenden");
   const form = el("form", { class: "report-form", novalidate: true }, category.wrap, reason.wrap,
     el("div", { class: "actions" }, submit));
-  const details = el("details", { class: "report" }, el("summary", {}, "Problem melden"), form);
+  const details = el("details", { class: "report needs-editor" }, el("summary", {}, "Problem melden"), form);
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     hideMessage(box);

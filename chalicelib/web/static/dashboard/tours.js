@@ -36,12 +36,12 @@ export async function listTours(main) {
     el("td", {}, tour.property_id || "–"),
     el("td", {}, formatDateTime(tour.created_at))));
   main.append(
-    el("div", { class: "actions" }, el("a", { class: "button primary", href: "#/tours/new" }, "Neuer Rundgang")),
+    el("div", { class: "actions" }, el("a", { class: "button primary needs-editor", href: "#/tours/new" }, "Neuer Rundgang")),
     tours.length ? table("Ihre Rundgänge", ["Titel", "Schutz", "Objekt", "Angelegt"], rows)
       : el("p", { class: "muted" }, "Noch keine Rundgänge angelegt."));
 }
 
-export async function tourDetail(main, tourId) {
+export async function tourDetail(main, tourId, leadId) {
   const [tour, stats, registrations] = await Promise.all([
     api("GET", "/agency/tours/" + qs(tourId)),
     api("GET", "/agency/tours/" + qs(tourId) + "/stats"),
@@ -64,12 +64,20 @@ export async function tourDetail(main, tourId) {
         definition("Ansprechpartner", [contact.name, contact.company, contact.email, contact.phone]
           .filter(Boolean).join(" · "))),
       el("div", { class: "actions" },
-        el("a", { class: "button", href: "#/tours/" + qs(tourId) + "/edit" }, "Einstellungen bearbeiten"))),
+        el("a", { class: "button needs-editor", href: "#/tours/" + qs(tourId) + "/edit" }, "Einstellungen bearbeiten"))),
     el("section", { class: "card", "aria-labelledby": "stats-title" },
       el("h3", { id: "stats-title" }, "Statistik"),
       el("ul", { class: "stats" }, STATS.map(([key, label]) =>
         el("li", { "data-stat": key }, el("strong", {}, String(stats[key] ?? 0)), label)))),
-    leadsSection(tour, registrations, box, () => tourDetail(main, tourId)));
+    leadsSection(tour, registrations, box, () => tourDetail(main, tourId, leadId)));
+  // A deep link to one lead (the manual-release mail): mark its row and bring it into view.
+  const lead = leadId && [...main.querySelectorAll("tr[data-registration-id]")]
+    .find((row) => row.dataset.registrationId === leadId);
+  if (lead) {
+    lead.classList.add("highlight");
+    lead.setAttribute("aria-current", "true");
+    lead.scrollIntoView({ block: "center" });
+  }
 }
 
 function definition(term, value) {
@@ -102,9 +110,9 @@ function leadsSection(tour, registrations, box, reload) {
 function decisionButtons(reg, box, reload) {
   if (reg.status !== "pending_approval") return "–";
   const name = fullName(reg);
-  const approve = el("button", { type: "button", class: "primary", "aria-label": "Zugang gewähren für " + name },
+  const approve = el("button", { type: "button", class: "primary needs-editor", "aria-label": "Zugang gewähren für " + name },
     "Zugang gewähren");
-  const deny = el("button", { type: "button", "aria-label": "Zugang verweigern für " + name }, "Zugang verweigern");
+  const deny = el("button", { type: "button", class: "needs-editor", "aria-label": "Zugang verweigern für " + name }, "Zugang verweigern");
   const path = "/agency/registrations/" + qs(reg.registration_id);
   approve.addEventListener("click", async () => {
     const done = await act(approve, box, () => api("POST", path + "/approve"));

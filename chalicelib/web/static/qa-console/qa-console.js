@@ -3,7 +3,7 @@
 // used; every piece of data reaches the page through textContent (common.js's el()).
 
 import {
-  configure, api, getToken, clearToken, mountSignIn, el, replace, field, checkbox,
+  configure, api, ensureSession, signOutEverywhere, mountSignIn, el, replace, field, checkbox,
   showError, showOk, hideMessage, markInvalid, formatDate, formatDateTime, ApiError,
 } from "/ui/common.js";
 import { REVIEW_STATUS, REPORT_CATEGORY } from "/dashboard/labels.js";
@@ -11,6 +11,7 @@ import { REVIEW_STATUS, REPORT_CATEGORY } from "/dashboard/labels.js";
 const main = document.getElementById("main");
 const nav = document.getElementById("nav");
 const signOut = document.getElementById("sign-out");
+const who = document.getElementById("who");
 
 const CHECK = {
   self_review: "Eigenbewertung",
@@ -425,21 +426,43 @@ async function route() {
 }
 
 function showSignIn() {
+  signedIn = false;
   nav.hidden = true;
   signOut.hidden = true;
+  who.hidden = true;
   document.title = "Anmelden – QA-Konsole";
-  mountSignIn(main, { title: "Anmeldung für das QA-Team", check: "/qa/reviews?status=in_review",
-    hint: "Bitte melden Sie sich mit dem QA-Zugangstoken an. Es bleibt nur in diesem Tab gespeichert.",
+  mountSignIn(main, { title: "Anmeldung für das QA-Team", check: "/qa/me",
+    hint: "Bitte melden Sie sich mit Ihrer E-Mail-Adresse und Ihrem Passwort an.",
+    wrongArea: "Dieses Konto gehört nicht zum QA-Team.",
     onSignedIn: start });
 }
 
-function start() {
+let signedIn = false;
+
+async function start() {
+  if (!await ensureSession()) {
+    showSignIn();
+    return;
+  }
+  let me;
+  try {
+    me = await api("GET", "/qa/me");
+  } catch (_) {
+    return; // a 401 has already shown the sign-in
+  }
+  signedIn = true;
+  who.textContent = (me.name || "QA-Team") + " · Qualitätssicherung";
   nav.hidden = false;
   signOut.hidden = false;
+  who.hidden = false;
   route();
 }
 
-window.addEventListener("hashchange", () => { if (getToken()) route(); });
-signOut.addEventListener("click", () => { clearToken(); window.location.hash = ""; showSignIn(); });
+window.addEventListener("hashchange", () => { if (signedIn) route(); });
+signOut.addEventListener("click", async () => {
+  await signOutEverywhere();
+  window.location.hash = "";
+  showSignIn();
+});
 
-if (getToken()) start(); else showSignIn();
+start();

@@ -21,28 +21,103 @@ export function configure(options) {
   Object.assign(settings, options || {});
 }
 
-// -- the token ----------------------------------------------------------------------------
-// sessionStorage, not a cookie: the browser never attaches it by itself (no CSRF surface),
-// and it ends with the tab.
+// -- the session ---------------------------------------------------------------------------
+// People sign in with e-mail and password (POST /auth/sign-in). The short-lived id token
+// (1 hour) lives in sessionStorage: per tab, gone with it, never attached by the browser
+// on its own (no cookie, no CSRF surface). The refresh token lives in localStorage, so a
+// new tab or a reload continues the session without a new sign-in. It is readable by
+// script on this origin, which is acceptable here because the pages run under a strict
+// CSP (script-src 'self', no inline script, no third-party code) and put every piece of
+// data into the DOM through textContent; sign-out revokes it server-side (global
+// sign-out) and removes it in every tab (the storage event).
+
+function idKey() { return settings.tokenKey + ".id"; }
+function refreshKey() { return settings.tokenKey + ".refresh"; }
 
 export function getToken() {
   try {
-    return window.sessionStorage.getItem(settings.tokenKey);
+    return window.sessionStorage.getItem(idKey());
   } catch (_) {
     return null;
   }
 }
 
-export function setToken(token) {
-  window.sessionStorage.setItem(settings.tokenKey, token);
+/** Keeps the tokens of a sign-in or refresh answer. */
+export function setSession(tokens) {
+  window.sessionStorage.setItem(idKey(), tokens.id_token);
+  if (tokens.refresh_token) window.localStorage.setItem(refreshKey(), tokens.refresh_token);
 }
 
 export function clearToken() {
   try {
-    window.sessionStorage.removeItem(settings.tokenKey);
+    window.sessionStorage.removeItem(idKey());
+    window.localStorage.removeItem(refreshKey());
   } catch (_) {
     /* storage unavailable: nothing to clear */
   }
+}
+
+function refreshToken() {
+  try {
+    return window.localStorage.getItem(refreshKey());
+  } catch (_) {
+    return null;
+  }
+}
+
+let refreshing = null;
+
+/** A fresh id token from the refresh token (one request at a time); false if none. */
+async function refreshSession() {
+  const token = refreshToken();
+  if (!token) return false;
+  if (!refreshing) {
+    refreshing = (async () => {
+      try {
+        const tokens = await publicPost("/auth/refresh", { refresh_token: token });
+        setSession(tokens);
+        return true;
+      } catch (_) {
+        clearToken();
+        return false;
+      } finally {
+        refreshing = null;
+      }
+    })();
+  }
+  return refreshing;
+}
+
+/** True when this tab has a session (kept, or continued with the refresh token). */
+export async function ensureSession() {
+  return Boolean(getToken()) || refreshSession();
+}
+
+/** Ends every session of the person (server-side) and forgets the tokens here. */
+export async function signOutEverywhere() {
+  const token = getToken();
+  clearToken();
+  if (token) {
+    try {
+      await fetch("/auth/sign-out", { method: "POST", credentials: "omit", cache: "no-store",
+        headers: { Authorization: "Bearer " + token, "Content-Type": "application/json" } });
+    } catch (_) {
+      /* offline: the tokens here are gone all the same */
+    }
+  }
+}
+
+// Another tab signed out: this one follows.
+window.addEventListener("storage", (event) => {
+  if (event.key === refreshKey() && !event.newValue) {
+    try { window.sessionStorage.removeItem(idKey()); } catch (_) { /* nothing to clear */ }
+    settings.onUnauthorized(new ApiError(401, "signed_out", "Sie wurden abgemeldet."));
+  }
+});
+
+/** A POST without the bearer (the /auth routes). */
+function publicPost(path, body) {
+  return call("POST", path, body, { anonymous: true });
 }
 
 // -- API calls ----------------------------------------------------------------------------
@@ -51,6 +126,7 @@ const STATUS_MESSAGES = {
   0: "Der Server ist nicht erreichbar. Bitte prüfen Sie Ihre Verbindung.",
   400: "Die Anfrage war fehlerhaft.",
   401: "Ihre Anmeldung ist abgelaufen oder ungültig. Bitte melden Sie sich erneut an.",
+  403: "Ihre Rolle erlaubt diese Aktion nicht.",
   404: "Der Eintrag wurde nicht gefunden.",
   409: "Der Eintrag wurde inzwischen geändert. Bitte laden Sie die Ansicht neu.",
   410: "Dieser Vorgang ist nicht mehr möglich.",
@@ -81,8 +157,25 @@ function fallbackMessage(status) {
  * clears the token and calls onUnauthorized (back to sign-in).
  */
 export async function api(method, path, body, options) {
+  try {
+    return await call(method, path, body, options);
+  } catch (error) {
+    // An expired id token: continue with the refresh token once, then ask again.
+    if (error.status === 401 && error.code !== "role_forbidden" && !(options && options.token)
+        && await refreshSession()) {
+      return call(method, path, body, options);
+    }
+    if (error.status === 401 && !(options && options.token)) {
+      clearToken();
+      settings.onUnauthorized(error);
+    }
+    throw error;
+  }
+}
+
+async function call(method, path, body, options) {
   const headers = { Accept: (options && options.accept) || "application/json" };
-  const token = (options && options.token) || getToken();
+  const token = options && options.anonymous ? null : (options && options.token) || getToken();
   if (token) headers.Authorization = "Bearer " + token;
   const init = { method, headers, credentials: "omit", cache: "no-store" };
   if (body !== undefined) {
@@ -107,13 +200,8 @@ export async function api(method, path, body, options) {
   }
   if (response.ok) return data;
   const envelope = (data && data.error) || {};
-  const error = new ApiError(response.status, envelope.code || "http_" + response.status,
+  throw new ApiError(response.status, envelope.code || "http_" + response.status,
     envelope.message || fallbackMessage(response.status), envelope.fields);
-  if (response.status === 401 && !(options && options.token)) {
-    clearToken();
-    settings.onUnauthorized(error);
-  }
-  throw error;
 }
 
 // -- DOM helpers (textContent only) -------------------------------------------------------
@@ -304,44 +392,186 @@ export function confirmDialog(title, message, confirmLabel, danger) {
 // -- sign-in ------------------------------------------------------------------------------
 
 /**
- * Renders the sign-in form into root. The token is checked with a GET of options.check
- * before it is kept; then options.onSignedIn() runs.
+ * Renders the sign-in into root: e-mail and password; the new password a temporary one
+ * asks for; "Passwort vergessen?" with the mailed code. Once signed in, the tokens are kept
+ * and options.onSignedIn() runs (the page's hash, e.g. a deep link from a mail, is left
+ * alone, so the page lands where the link pointed).
  */
 export function mountSignIn(root, options) {
   const message = el("div", { hidden: true });
-  const token = field("Zugangstoken", {
-    type: "password", name: "token", autocomplete: "current-password", required: true,
-    spellcheck: "false",
-  });
+  const email = field("E-Mail-Adresse", { type: "email", name: "email", autocomplete: "username",
+    required: true, spellcheck: "false" });
+  const password = field("Passwort", { type: "password", name: "password",
+    autocomplete: "current-password", required: true });
   const submit = el("button", { type: "submit", class: "primary" }, "Anmelden");
+  const forgot = el("button", { type: "button", class: "link", id: "forgot-password" },
+    "Passwort vergessen?");
   const form = el("form", { class: "card signin", "aria-labelledby": "signin-title", novalidate: true },
     el("h2", { id: "signin-title" }, options.title || "Anmelden"),
     options.hint ? el("p", { class: "muted" }, options.hint) : null,
-    message, token.wrap, el("div", { class: "actions" }, submit));
+    message, email.wrap, password.wrap, el("div", { class: "actions" }, submit, forgot));
+  if (options.notice) showOk(message, options.notice);
+  if (options.email) email.input.value = options.email;
+  forgot.addEventListener("click", () => mountForgot(root, options, email.input.value.trim()));
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
-    const value = token.input.value.trim();
-    if (!value) {
-      token.input.setAttribute("aria-invalid", "true");
-      showError(message, new ApiError(422, "validation_failed", "Bitte geben Sie Ihr Zugangstoken ein."));
-      token.input.focus();
+    const body = { email: email.input.value.trim(), password: password.input.value };
+    if (!body.email || !body.password) {
+      showError(message, new ApiError(422, "validation_failed",
+        "Bitte geben Sie E-Mail-Adresse und Passwort ein."));
+      (body.email ? password : email).input.focus();
       return;
     }
     submit.disabled = true;
     try {
-      await api("GET", options.check, undefined, { token: value });
-      setToken(value);
-      options.onSignedIn();
+      const answer = await publicPost("/auth/sign-in", body);
+      if (answer.challenge === "NEW_PASSWORD_REQUIRED") {
+        mountNewPassword(root, options, answer.session);
+        return;
+      }
+      await signedIn(answer, options, message);
     } catch (error) {
-      token.input.setAttribute("aria-invalid", "true");
-      showError(message, error.status === 401
-        ? new ApiError(401, "unauthorized", "Dieses Zugangstoken ist ungültig.") : error);
-      token.input.focus();
+      password.input.setAttribute("aria-invalid", "true");
+      showError(message, error, { email: "E-Mail-Adresse", password: "Passwort" });
+      password.input.value = "";
+      password.input.focus();
     } finally {
       submit.disabled = false;
     }
   });
   replace(root, form);
-  token.input.focus();
+  (options.email ? password : email).input.focus();
   return form;
+}
+
+async function signedIn(tokens, options, message) {
+  setSession(tokens);
+  if (options.check) {
+    try {
+      await call("GET", options.check);
+    } catch (error) {
+      clearToken();
+      showError(message, error.status === 401
+        ? new ApiError(401, "wrong_area", options.wrongArea
+          || "Mit diesem Konto können Sie sich hier nicht anmelden.") : error);
+      return;
+    }
+  }
+  options.onSignedIn();
+}
+
+function passwordFields() {
+  const first = field("Neues Passwort", { type: "password", name: "new_password",
+    autocomplete: "new-password", required: true, minlength: "12" });
+  const again = field("Neues Passwort wiederholen", { type: "password", name: "repeat",
+    autocomplete: "new-password", required: true });
+  const rules = el("p", { class: "muted small" },
+    "Mindestens 12 Zeichen mit Groß- und Kleinbuchstaben, einer Ziffer und einem Sonderzeichen.");
+  return { first, again, rules };
+}
+
+function samePasswords(fields, message) {
+  if (fields.first.input.value !== fields.again.input.value) {
+    fields.again.input.setAttribute("aria-invalid", "true");
+    showError(message, new ApiError(422, "validation_failed", "Die Passwörter stimmen nicht überein."));
+    fields.again.input.focus();
+    return false;
+  }
+  return true;
+}
+
+function mountNewPassword(root, options, session) {
+  const message = el("div", { hidden: true });
+  const fields = passwordFields();
+  const submit = el("button", { type: "submit", class: "primary" }, "Passwort festlegen");
+  const form = el("form", { class: "card signin", "aria-labelledby": "newpw-title", novalidate: true },
+    el("h2", { id: "newpw-title" }, "Eigenes Passwort festlegen"),
+    el("p", { class: "muted" }, "Sie melden sich zum ersten Mal an. Bitte ersetzen Sie das "
+      + "vorläufige Passwort aus der Einladung durch ein eigenes."),
+    message, fields.first.wrap, fields.again.wrap, fields.rules,
+    el("div", { class: "actions" }, submit));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (!samePasswords(fields, message)) return;
+    submit.disabled = true;
+    try {
+      const answer = await publicPost("/auth/challenge",
+        { session, new_password: fields.first.input.value });
+      await signedIn(answer, options, message);
+    } catch (error) {
+      if (error.fields && error.fields.session) {
+        mountSignIn(root, { ...options, notice: undefined });
+        return;
+      }
+      markInvalid(form, error);
+      showError(message, error, { new_password: "Neues Passwort" });
+      fields.first.input.focus();
+    } finally {
+      submit.disabled = false;
+    }
+  });
+  replace(root, form);
+  fields.first.input.focus();
+}
+
+function mountForgot(root, options, knownEmail) {
+  const message = el("div", { hidden: true });
+  const email = field("E-Mail-Adresse", { type: "email", name: "email", autocomplete: "username",
+    required: true });
+  email.input.value = knownEmail || "";
+  const send = el("button", { type: "submit", class: "primary" }, "Code anfordern");
+  const back = el("button", { type: "button", class: "link" }, "Zurück zur Anmeldung");
+  back.addEventListener("click", () => mountSignIn(root, options));
+  const form = el("form", { class: "card signin", "aria-labelledby": "forgot-title", novalidate: true },
+    el("h2", { id: "forgot-title" }, "Passwort vergessen"),
+    el("p", { class: "muted" }, "Wir senden Ihnen einen Code per E-Mail. Er gilt eine Stunde."),
+    message, email.wrap, el("div", { class: "actions" }, send, back));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    send.disabled = true;
+    try {
+      await publicPost("/auth/forgot-password", { email: email.input.value.trim() });
+      mountReset(root, options, email.input.value.trim());
+    } catch (error) {
+      markInvalid(form, error);
+      showError(message, error, { email: "E-Mail-Adresse" });
+    } finally {
+      send.disabled = false;
+    }
+  });
+  replace(root, form);
+  email.input.focus();
+}
+
+function mountReset(root, options, email) {
+  const message = el("div", { hidden: true });
+  showOk(message, "Falls zu " + email + " ein Konto besteht, ist der Code jetzt unterwegs.");
+  const code = field("Code aus der E-Mail", { type: "text", name: "code", inputmode: "numeric",
+    autocomplete: "one-time-code", required: true });
+  const fields = passwordFields();
+  const submit = el("button", { type: "submit", class: "primary" }, "Passwort ändern");
+  const back = el("button", { type: "button", class: "link" }, "Zurück zur Anmeldung");
+  back.addEventListener("click", () => mountSignIn(root, { ...options, email }));
+  const form = el("form", { class: "card signin", "aria-labelledby": "reset-title", novalidate: true },
+    el("h2", { id: "reset-title" }, "Passwort zurücksetzen"),
+    message, code.wrap, fields.first.wrap, fields.again.wrap, fields.rules,
+    el("div", { class: "actions" }, submit, back));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (!samePasswords(fields, message)) return;
+    submit.disabled = true;
+    try {
+      await publicPost("/auth/reset-password", { email, code: code.input.value.trim(),
+        new_password: fields.first.input.value });
+      mountSignIn(root, { ...options, email,
+        notice: "Ihr Passwort ist geändert. Bitte melden Sie sich mit dem neuen Passwort an." });
+    } catch (error) {
+      markInvalid(form, error);
+      showError(message, error, { code: "Code", new_password: "Neues Passwort" });
+    } finally {
+      submit.disabled = false;
+    }
+  });
+  replace(root, form);
+  code.input.focus();
 }
