@@ -149,7 +149,7 @@ def seed_reviews(stack: BenchStack, size: int) -> dict[str, int]:
     re-verification in one of today's sample slots."""
     from bench.seed import BatchWriter, seed
     from chalicelib.reviews.repository import index_attributes
-    from chalicelib.reviews.service import sample_slots
+    from chalicelib.reviews.schedule import sample_slots
     from chalicelib.storage.dynamo import deserialize, serialize
 
     service = stack.container.reviews

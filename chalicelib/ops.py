@@ -243,7 +243,7 @@ def export_person(container: Any, agency_id: str, email: str) -> dict[str, Any]:
     """Everything stored about one person in one agency, as JSON: the address-book entry
     (address, GDPR state, activities, consent records), the tour registrations reached
     through it, and the reviews the person wrote about the agency."""
-    from chalicelib.reviews.service import qa_view
+    from chalicelib.reviews.views import qa_view
     from chalicelib.tours.service import registration_view
 
     address_id, reviews = _person_data(container, agency_id, email)

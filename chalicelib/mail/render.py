@@ -54,3 +54,13 @@ def render(template: str, **context: Any) -> str:
 def render_pair(name: str, **context: Any) -> tuple[str, str]:
     """Renders ``<name>.txt`` and ``<name>.html`` with the same context."""
     return render(f"{name}.txt", **context), render(f"{name}.html", **context)
+
+
+def render_blocks(template: str, *names: str, **context: Any) -> dict[str, str]:
+    """``{% block %}``s of a template rendered on their own (all of them unless ``names``
+    are given): a page's or a text's copy (heading, paragraphs, button, labels) kept in
+    one template file."""
+    compiled = _environment().get_template(template)
+    state = compiled.new_context(context)
+    return {name: "".join(block(state)) for name, block in compiled.blocks.items()
+            if not names or name in names}

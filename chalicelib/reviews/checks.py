@@ -2,7 +2,7 @@
 
 Each check is a small named function ``(review, evidence) -> [Finding]`` registered in
 ``CHECKS`` with ``@check("name")``: adding one touches no other. ``Evidence`` answers the
-questions that need storage; the stored one (``service.DynamoEvidence``) reads every point
+questions that need storage; the stored one (``evidence.DynamoEvidence``) reads every point
 lookup in one BatchGetItem up front, so a check that needs a new lookup adds its key there.
 Tests pass an in-memory fake.
 """

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from chalicelib.config import Settings
-from chalicelib.reviews.service import sample_slots
+from chalicelib.reviews.schedule import sample_slots
 from tests.conftest import DEMO, QA, START
 from tests.functional.review_support import (
     DynamoCalls,

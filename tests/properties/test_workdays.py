@@ -5,13 +5,12 @@ Meeus/Jones/Butcher), and counting day by day."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
-from types import SimpleNamespace
 
 from hypothesis import given
 from hypothesis import strategies as st
 
 from chalicelib.clock import berlin_date
-from chalicelib.reviews.service import ReviewService
+from chalicelib.reviews import schedule
 from chalicelib.reviews.workdays import WorkingDays
 
 STATES = ["BB", "BE", "BW", "BY", "HB", "HE", "HH", "MV", "NI", "NW", "RP", "SH", "SL", "SN",
@@ -107,12 +106,9 @@ def test_fewer_working_days_never_make_a_deadline_earlier(start: date, n: int,
                     timezones=st.just(UTC)), saturday)
 def test_the_qa_due_date_is_two_working_days_after_the_berlin_date(moment: datetime,
                                                                   sat: bool) -> None:
-    """``due_by`` of the review service: 2 Werktage after the confirmation's date in
+    """``schedule.due_by``: 2 Werktage after the confirmation's date in
     Berlin (a confirmation at 23:30 UTC already counts from the next Berlin day)."""
-    calendar = WorkingDays(saturday=sat)
-    holder = SimpleNamespace(calendar=calendar,
-                             settings=SimpleNamespace(review_sla_working_days=2))
-    due = date.fromisoformat(ReviewService.due_by(holder, moment))  # type: ignore[arg-type]
+    due = date.fromisoformat(schedule.due_by(WorkingDays(saturday=sat), moment, 2))
     local = berlin_date(moment)
     assert due == reference_add(local, 2, sat)
     # Two working days are never fewer than 2 nor (Christmas and Easter included) more

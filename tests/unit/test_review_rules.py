@@ -25,8 +25,9 @@ from chalicelib.reviews.checks import (
 from chalicelib.reviews.lexicon import canonical, default_lexicon, parse, words
 from chalicelib.reviews.model import EVENTS, STATUSES, TRANSITIONS, normalize_phone, transition
 from chalicelib.reviews.repository import index_attributes
-from chalicelib.reviews.service import average, sample_slots
+from chalicelib.reviews.schedule import sample_slots
 from chalicelib.reviews.signals import AgencyIpLog, agency_ip_key, ip_key, signal_ip
+from chalicelib.reviews.views import average
 from chalicelib.reviews.workdays import WorkingDays
 from chalicelib.storage.dynamo import ConditionFailed
 

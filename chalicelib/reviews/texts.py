@@ -1,0 +1,50 @@
+"""The German copy of the review pages and texts, read from templates
+(``links/templates/review_*.txt``) so wording changes touch no Python.
+
+A page template holds ``{% block %}``s: ``heading``, ``paragraphs`` (separated by blank
+lines; line breaks inside one are spaces), ``button``, and ``labels`` (``key = Label`` per
+line) for the rows of details and form fields. Values shown in those rows never pass
+through the template's line parsing: the caller pairs them with the labels. The HTML the
+link pages render autoescapes everything, so the plain-text blocks are safe there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from chalicelib.mail.render import render_blocks
+
+TEXTS_TEMPLATE = "review_texts.txt"
+
+
+def _paragraphs(block: str) -> list[str]:
+    return [" ".join(line.strip() for line in part.strip().splitlines())
+            for part in block.split("\n\n") if part.strip()]
+
+
+@dataclass(frozen=True)
+class PageCopy:
+    heading: str
+    paragraphs: list[str]
+    button: str = ""
+    labels: dict[str, str] = field(default_factory=dict)
+
+
+def page_copy(name: str, **context: Any) -> PageCopy:
+    blocks = render_blocks(f"review_page_{name}.txt", **context)
+    labels = {}
+    for line in blocks.get("labels", "").splitlines():
+        if "=" in line:
+            key, label = line.split("=", 1)
+            labels[key.strip()] = label.strip()
+    return PageCopy(heading=" ".join(blocks["heading"].split()),
+                    paragraphs=_paragraphs(blocks.get("paragraphs", "")),
+                    button=" ".join(blocks.get("button", "").split()), labels=labels)
+
+
+def text(name: str, **context: Any) -> str:
+    """One short text (a notice, a finding's detail, a reason): the block ``name`` of
+    ``review_texts.txt``, its lines joined into one paragraph."""
+    rendered = render_blocks(TEXTS_TEMPLATE, name, **context)
+    return " ".join(_paragraphs(rendered[name]))
