@@ -27,6 +27,7 @@ from chalicelib.web import (
     review_routes,
     tour_routes,
     ui_routes,
+    viewing_routes,
 )
 from chalicelib.web.http import Api
 
@@ -194,6 +195,7 @@ def ses_feedback(event: Any) -> dict[str, Any]:
 
 tour_routes.register(api)
 media_routes.register(api)
+viewing_routes.register(api)
 link_routes.register(api)
 page_routes.register(api)
 address_routes.register(api)

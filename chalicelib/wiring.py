@@ -85,6 +85,15 @@ class Container:
         return MediaService(self.table("tours"), MediaBucket(self.s3, self.settings.media_bucket),
                             self.clock, parse_token=parse_viewer_token, unlocked=unlocked)
 
+    @cached_property
+    def viewing(self) -> Any:
+        from chalicelib.tours.service import TourService
+        from chalicelib.tours.viewing import ViewingStats
+        from chalicelib.tours.views import parse_viewer_token
+
+        return ViewingStats(self.table("tours"), self.clock, parse_token=parse_viewer_token,
+                            token_matches=TourService._token_matches)
+
     def table(self, name: str) -> Any:
         from chalicelib.storage.dynamo import Table
 

@@ -20,6 +20,10 @@ STATS_SHARDS = 10
 COUNTERS = ("registrations", "unlocked", "pending_email", "pending_approval", "denied")
 
 
+def counter_totals(shards: list[Item]) -> dict[str, int]:
+    return {name: sum(int(i.get(name, 0)) for i in shards) for name in COUNTERS}
+
+
 def tour_key(tour_id: str) -> tuple[str, str]:
     return f"TOUR#{tour_id}", "TOUR"
 
@@ -84,11 +88,14 @@ class TourRepository:
         return items, (last["gsi1sk"] if last else None)
 
     def stats(self, tour_id: str) -> dict[str, int]:
+        return counter_totals(self.stat_shards(tour_id))
+
+    def stat_shards(self, tour_id: str) -> list[Item]:
         items, _ = self.table.query(
             Condition("{pk} = {:p} AND begins_with({sk}, {:s})", p=f"TOUR#{tour_id}", s="STATS#"),
             consistent=True,
         )
-        return {name: sum(int(i.get(name, 0)) for i in items) for name in COUNTERS}
+        return items
 
     # -- writes staged into a caller's transaction -------------------------------------
 

@@ -22,8 +22,9 @@ from chalicelib.tours.decisions import Decisions
 from chalicelib.tours.link_actions import DecisionAction, UnlockAction
 from chalicelib.tours.model import OriginPolicy, TourInput, access_status, initial_status
 from chalicelib.tours.registration import Registered, Registration, email_rate_key
-from chalicelib.tours.repository import TourRepository
+from chalicelib.tours.repository import TourRepository, counter_totals
 from chalicelib.tours.tour_url import TourUrlError, check_scheme
+from chalicelib.tours.viewing import tour_viewing
 from chalicelib.tours.views import (
     PROSPECT_MAIL_KINDS,
     PURPOSE_APPROVE,
@@ -125,9 +126,23 @@ class TourService:
         return {"registrations": [public_registration(i) for i in items],
                 "next_cursor": cursor.encode(last) if last else None}
 
-    def stats(self, agency_id: str, tour_id: str) -> dict[str, int]:
+    def stats(self, agency_id: str, tour_id: str) -> dict[str, Any]:
+        """The v1 counts plus (v2) the funnel and the per-viewpoint views and time."""
         self._owned_tour(agency_id, tour_id)
-        return self.repo.stats(tour_id)
+        shards = self.repo.stat_shards(tour_id)
+        counts = counter_totals(shards)
+        viewing = tour_viewing(shards)
+        return {**counts, "funnel": {
+            "tour_views": viewing["tour_views"], "form_opened": viewing["form_opened"],
+            "registrations": counts["registrations"], "unlocked": counts["unlocked"]},
+            "viewpoints": viewing["viewpoints"]}
+
+    def get_registration(self, agency_id: str, registration_id: str) -> dict[str, Any]:
+        """One registration with the lead's viewing (totals and the visits, newest first)."""
+        item = self.repo.get_registration(registration_id)
+        if item is None or item.get("agency_id") != agency_id:
+            raise NotFound("Registrierung nicht gefunden.")
+        return registration_view(item)
 
     def decide(self, agency_id: str, registration_id: str,
                decision: Literal["approve", "deny"]) -> dict[str, Any]:

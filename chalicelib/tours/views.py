@@ -10,6 +10,7 @@ from typing import Any
 from chalicelib.storage.dynamo import Item
 from chalicelib.tours.model import FIELD_NAMES
 from chalicelib.tours.tour_url import redirect_target
+from chalicelib.tours.viewing import viewing_view
 
 _REGISTRATION_ID = re.compile(r"^[a-z2-7]{26}$")
 _SECRET = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
@@ -49,11 +50,14 @@ def public_registration(item: Item) -> dict[str, Any]:
         "address_id": item.get("address_id"),
         "viewpoint_id": item.get("viewpoint_id"),
         "viewing_stats_accepted": bool(item.get("viewing_stats_accepted", False)),
+        "viewing": viewing_view(item, timeline=False),
     }
 
 
-# The agency's view of a registration, also the one in the Art. 15 export (ops).
-registration_view = public_registration
+def registration_view(item: Item) -> dict[str, Any]:
+    """The agency's view of one registration, also the one in the Art. 15 export (ops):
+    with the lead's viewing timeline (personal data, exported and erased with it)."""
+    return {**public_registration(item), "viewing": viewing_view(item, timeline=True)}
 
 
 def snapshot_of(item: Item) -> dict[str, Any]:

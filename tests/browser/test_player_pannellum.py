@@ -5,6 +5,7 @@ panorama lives only in the private bucket and reaches the player through Freigab
 from __future__ import annotations
 
 import re
+import time
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -131,6 +132,23 @@ def test_protected_hotspot_unlock_by_mail_lands_on_the_asked_room(
     assert tab.evaluate("""([base, tour]) => fetch(`${base}/tours/${tour}/viewpoints/wohnzimmer/media`)
         .then(r => r.json().then(b => [r.status, b.error.code]))""", [stack.base, tour]) == \
         [401, "not_unlocked"]
+
+    # Leaving the page sends the viewing beacon; with the consent it reaches the lead.
+    token = tab.evaluate("(id) => localStorage.getItem('freigabe:' + id)", tour)
+    tab.goto("about:blank")
+    registration_id = token.split(".")[0]
+    viewing: dict[str, Any] = {}
+    for _ in range(50):
+        viewing = stack.call("GET", f"/agency/registrations/{registration_id}",
+                             token=DEMO).json["viewing"]
+        if any(v["viewpoint_id"] == "wohnzimmer" for v in viewing["viewpoints"]):
+            break
+        time.sleep(0.2)
+    assert viewing["accepted"] is True and viewing["visits"] >= 2
+    assert {v["viewpoint_id"] for v in viewing["viewpoints"]} >= {"eingang", "wohnzimmer"}
+    funnel = stack.call("GET", f"/agency/tours/{tour}/stats", token=DEMO).json["funnel"]
+    assert funnel["tour_views"] >= 2 and funnel["form_opened"] >= 1
+    assert funnel["registrations"] == 1 and funnel["unlocked"] == 1
 
 
 def test_the_dialog_opens_inside_the_fullscreen_player(
