@@ -237,7 +237,9 @@ def test_token_lifecycle_through_the_ops_service(http, container):
 
     # The token acts for exactly the new agency.
     assert http.get("/agency/tours", token=token).json == {"tours": []}
-    tour = http.post("/agency/tours", tour_payload(title="Neu"), token=token)
+    # A new agency without a profile: a protected tour names its own privacy policy (v2).
+    tour = http.post("/agency/tours", tour_payload(
+        title="Neu", privacy_url="https://neu-makler.example/datenschutz"), token=token)
     assert tour.status == 201
     assert http.get(f"/agency/tours/{tour.json['tour_id']}", token=token).status == 200
     assert http.get(f"/agency/tours/{tour.json['tour_id']}", token=DEMO).status == 404
