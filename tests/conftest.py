@@ -291,9 +291,3 @@ def make_tour(http: Http) -> Any:
 
     return make
 
-
-def links_in(message: dict[str, Any], purpose: str) -> list[str]:
-    import re
-
-    return list(dict.fromkeys(re.findall(
-        rf"http://freigabe\.test(/links/{purpose}/[A-Za-z0-9_-]+)", message["text"])))

@@ -9,8 +9,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from tests.conftest import DEMO, QA, links_in, registration_payload, tour_payload
-from tests.functional.review_support import review_payload
+from tests.conftest import DEMO, QA, registration_payload, tour_payload
+from tests.functional.reviews.support import review_payload
+from tests.support import links_of, register
 
 BAD_WORD_TEXT = "Der Makler ist ein B3trüg3r, Termine hat er nie eingehalten und so weiter."
 
@@ -34,14 +35,13 @@ class World:
                                       token=DEMO), 201)
 
     def register(self, tour: dict[str, Any], **fields: Any) -> dict[str, Any]:
-        return self.ok(self.http.post(f"/tours/{tour['tour_id']}/registrations",
-                                      registration_payload(**fields)), 202)
+        return register(self.http, tour["tour_id"], **fields)
 
     def link(self, purpose: str, to: str | None = None) -> str:
         for message in reversed(self.outbox()):
             if to is not None and to not in message["to"]:
                 continue
-            found = links_in(message, purpose)
+            found = links_of(message, purpose)
             if found:
                 return found[-1]
         raise AssertionError(f"no {purpose} link mailed")

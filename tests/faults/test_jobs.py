@@ -21,9 +21,10 @@ from chalice.test import Client
 import app as application
 from tests.conftest import QA
 from tests.faults.scenarios import World
-from tests.faults.worlds import KillAfterCommits, Killed, all_items, dump, fresh_world, seeded_randomness
-from tests.functional.test_mail_delivery import SesFaults as PlannedSesFaults
-from tests.functional.test_ses_feedback import BOUNCE_PERMANENT, SentMails, notification
+from tests.faults.worlds import KillAfterCommits, Killed, fresh_world, seeded_randomness
+from tests.functional.mail.support import BOUNCE_PERMANENT, SentMails, notification
+from tests.functional.mail.support import SesFaults as PlannedSesFaults
+from tests.support import all_items, dump
 
 FIGURES: Counter[str] = Counter()
 

@@ -22,14 +22,8 @@ import pytest
 
 import app as application
 from tests.faults.scenarios import LINK, SCENARIOS, Scenario, World
-from tests.faults.worlds import (
-    THROTTLE_CODES,
-    DynamoFaults,
-    dump,
-    fresh_world,
-    seeded_randomness,
-    shape,
-)
+from tests.faults.worlds import THROTTLE_CODES, DynamoFaults, fresh_world, seeded_randomness, shape
+from tests.support import dump
 
 FIGURES: Counter[str] = Counter()
 

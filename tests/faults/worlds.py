@@ -14,12 +14,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import boto3
 import pytest
 from botocore.awsrequest import AWSResponse
 from moto.core.base_backend import BackendDict
 
 from tests.conftest import START
+from tests.support import all_items
 
 WRITE_OPERATIONS = ("PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems",
                     "BatchWriteItem")
@@ -73,23 +73,6 @@ def fresh_world(container: Any, clock: Any) -> None:
 
 # -- the tables as data --------------------------------------------------------------------------
 
-def all_items(region: str) -> dict[str, list[dict[str, Any]]]:
-    """Every item of every table, read with a client of its own (the app's forbids Scan:
-    this is the test-only exception)."""
-    from chalicelib.storage.dynamo import deserialize
-
-    client = boto3.client("dynamodb", region_name=region)
-    tables: dict[str, list[dict[str, Any]]] = {}
-    for table in sorted(client.list_tables()["TableNames"]):
-        items = []
-        for page in client.get_paginator("scan").paginate(TableName=table):
-            items.extend(deserialize(i) for i in page["Items"])
-        tables[table] = sorted(items, key=lambda i: (str(i.get("pk")), str(i.get("sk"))))
-    return tables
-
-
-def dump(region: str) -> str:
-    return json.dumps(all_items(region), default=sorted, sort_keys=True, ensure_ascii=False)
 
 
 _RANDOM_PARTS = [

@@ -15,7 +15,7 @@ import pytest
 
 from tests.conftest import DEMO, QA, registration_payload, tour_payload
 from tests.faults.scenarios import World
-from tests.functional.review_support import review_payload
+from tests.functional.reviews.support import review_payload
 
 INJECTION = "Eva\r\nBcc: evil@attacker.example\r\nX-Injected: 1"
 SCRIPT = "<script>alert(1)</script>\"><img src=x onerror=alert(2)>"

@@ -55,9 +55,6 @@ def post_in_parallel(stack: Stack, urls: list[str]) -> list[int]:
     return statuses
 
 
-def mails_to(stack: Stack, address: str) -> list[dict[str, Any]]:
-    return [m for m in stack.call("GET", "/dev/outbox").json["messages"] if address in m["to"]]
-
 
 def test_one_unlock_link_posted_20_times_at_once_unlocks_once(stack):
     tour = stack.call("POST", "/agency/tours", json_body=tour_payload("email"), token=DEMO).json
@@ -72,7 +69,7 @@ def test_one_unlock_link_posted_20_times_at_once_unlocks_once(stack):
     assert access["status"] == "unlocked"
     stats = stack.call("GET", f"/agency/tours/{tour['tour_id']}/stats", token=DEMO).json
     assert stats["unlocked"] == 1 and stats["pending_email"] == 0
-    assert len(mails_to(stack, "race@example.org")) == 1  # the unlock mail, nothing more
+    assert len(stack.outbox("race@example.org")) == 1  # the unlock mail, nothing more
 
 
 def test_approve_and_deny_posted_10_times_each_at_once_decide_once(stack):
@@ -88,6 +85,6 @@ def test_approve_and_deny_posted_10_times_each_at_once_decide_once(stack):
                           token=DEMO).json["registrations"]
     assert listed["status"] in ("unlocked", "denied")
     # The waiting mail and exactly one decision mail.
-    assert len(mails_to(stack, "decide@example.org")) == 2
+    assert len(stack.outbox("decide@example.org")) == 2
     for url in (approve, deny):
         assert stack.call("POST", url, form="confirm=1").status == 410

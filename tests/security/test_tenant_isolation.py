@@ -15,7 +15,7 @@ import app as application
 from chalicelib.auth import roles
 from tests.conftest import DEMO, OTHER, QA
 from tests.faults.scenarios import World
-from tests.faults.worlds import all_items
+from tests.support import all_items
 
 # Where a route takes ids of records in its body, the body names demo's.
 BODIES = {

@@ -16,7 +16,8 @@ from chalicelib import secrets_util
 from chalicelib.secrets_util import new_id, new_secret, sha256_hex
 from tests.conftest import DEMO, QA
 from tests.faults.scenarios import World
-from tests.faults.worlds import SesFaults, all_items
+from tests.faults.worlds import SesFaults
+from tests.support import all_items
 
 LINK = re.compile(r"http://freigabe\.test/links/([a-z-]+)/([A-Za-z0-9_-]+)")
 ENTRY = re.compile(r"#freigabe=([a-z2-7]{26})\.([A-Za-z0-9_-]+)")
