@@ -8,7 +8,7 @@ from typing import Any
 
 from devstack.environment import DEMO_PROFILES
 from tests.conftest import DEMO, OTHER
-from tests.functional.gdpr_support import create_address, ok
+from tests.functional.privacy.support import create_address, ok
 
 REQUIRED = ("legal_name", "street", "zip", "city", "email", "privacy_url")
 

@@ -8,8 +8,9 @@ import re
 from typing import Any
 
 from devstack.environment import DEMO_PROFILES
-from tests.conftest import DEMO, links_in, registration_payload
-from tests.functional.gdpr_support import consent_request, create_address, day, ok, settings
+from tests.conftest import DEMO, registration_payload
+from tests.functional.privacy.support import consent_request, create_address, day, ok, settings
+from tests.support import links_of
 
 PROFILE = DEMO_PROFILES["demo"]
 ART13 = (
@@ -56,13 +57,13 @@ def test_mail_pages_and_record_carry_the_art13_information(http: Any, outbox: An
     assert ART14 in mail["text"] and "selbst in ihr Adressbuch eingetragen" in mail["text"]
 
     for purpose in ("consent", "deletion-request", "correction"):
-        page = http.get(links_in(mail, purpose)[0])
+        page = http.get(links_of(mail, purpose)[0])
         assert page.status == 200
         text = _unescape(page.text)
         for shown in (*ART13, ART14):
             assert shown in text, (purpose, shown)
 
-    link = links_in(mail, "consent")[0]
+    link = links_of(mail, "consent")[0]
     assert http.form_post(link).status == 200
     record = ok(http.get(f"/agency/addresses/{person}/consent-records", token=DEMO))["records"][0]
     for shown in (*ART13, ART14, "[Speicherung zustimmen]"):
@@ -103,5 +104,5 @@ def test_html_escapes_the_agency_text(http: Any, outbox: Any) -> None:
     consent_request(http, person)
     mail = _mail_to(outbox, "eva@example.org")
     assert "<b>Max</b>" not in mail["html"] and "&lt;b&gt;Max&lt;/b&gt; &amp; Co" in mail["html"]
-    page = http.get(links_in(mail, "consent")[0]).text
+    page = http.get(links_of(mail, "consent")[0]).text
     assert "<b>Max</b>" not in page and "&lt;b&gt;Max&lt;/b&gt;" in page

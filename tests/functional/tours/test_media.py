@@ -14,7 +14,8 @@ import pytest
 import requests
 
 from bench.counting import AwsCounter
-from tests.conftest import DEMO, OTHER, links_in, registration_payload
+from tests.conftest import DEMO, OTHER, registration_payload
+from tests.support import links_of
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 200
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 200
@@ -51,7 +52,7 @@ def unlocked_token(http: Any, tour: dict[str, Any], outbox: Any, email: str) -> 
                       registration_payload(email=email))
     assert reply.status == 202, reply.body
     mail = next(m for m in reversed(outbox()) if m["to"] == [email])
-    [link] = links_in(mail, "unlock")
+    [link] = links_of(mail, "unlock")
     posted = http.form_post(link)
     assert posted.status == 303, posted.body
     return re.search(r"#freigabe=([^&]+)", posted.headers["location"]).group(1)
