@@ -12,7 +12,8 @@ import pytest
 from chalicelib.storage.dynamo import Update
 from chalicelib.tours.repository import tour_key
 from chalicelib.tours.tour_url import TourUrlError, ascii_uri, check_scheme
-from tests.conftest import DEMO, links_in, registration_payload, tour_payload
+from tests.conftest import DEMO, registration_payload, tour_payload
+from tests.support import links_of
 
 IRI = "https://Küchen-Studio.example/rundgänge/wohnküche-€?raum=Bad&größe=80%"
 # The host by IDNA (Python's own codec agrees for this label), the rest percent-encoded
@@ -25,7 +26,7 @@ def _unlock(http: Any, outbox: Any, tour_id: str, email: str) -> Any:
     reply = http.post(f"/tours/{tour_id}/registrations", registration_payload(email=email))
     assert reply.status == 202, reply.body
     message = [m for m in outbox() if email in m["to"]][-1]
-    (link,) = links_in(message, "unlock")
+    (link,) = links_of(message, "unlock")
     return http.form_post(link)
 
 

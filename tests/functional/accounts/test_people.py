@@ -10,8 +10,8 @@ from typing import Any
 
 from chalicelib.ops import handle
 from tests.conftest import DEMO, owner_fields
-from tests.faults.worlds import all_items
 from tests.functional.accounts.conftest import sign_in
+from tests.support import all_items
 
 NEW_PASSWORD = "Neues-Passwort-2026!"
 

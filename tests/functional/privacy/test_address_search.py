@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import DEMO, OTHER, registration_payload
-from tests.functional.gdpr_support import ReadCounter, create_address, delete, ok, patch
+from tests.functional.privacy.support import ReadCounter, create_address, delete, ok, patch
 
 
 def q(http: Any, text: str, token: str = DEMO, **extra: str) -> dict[str, Any]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.conftest import OTHER
-from tests.functional.gdpr_support import (
+from tests.functional.privacy.support import (
     ReadCounter,
     consent_request,
     create_address,

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.conftest import DEMO, links_in, registration_payload, tour_payload
+from tests.conftest import DEMO, registration_payload, tour_payload
+from tests.support import links_of
 
 
 def _register(http: Any, tour_id: str, **extra: Any) -> Any:
@@ -58,7 +59,7 @@ def test_the_unlock_redirect_leads_to_the_asked_protected_viewpoint(
     tour = make_tour("email")  # protected: wohnzimmer, bad
     reply = _register(http, tour["tour_id"], viewpoint_id="bad", viewing_stats_accepted=True)
     assert reply.status == 202, reply.body
-    [link] = links_in(_mail_to(outbox, "eva@example.org"), "unlock")
+    [link] = links_of(_mail_to(outbox, "eva@example.org"), "unlock")
     posted = http.form_post(link)
     assert posted.status == 303
     location = posted.headers["location"]
@@ -79,7 +80,7 @@ def test_no_ansicht_for_a_free_or_unknown_viewpoint(http: Any, make_tour: Any,
         if asked is not None:
             extra["viewpoint_id"] = asked
         assert _register(http, tour["tour_id"], **extra).status == 202
-        [link] = links_in(_mail_to(outbox, email), "unlock")
+        [link] = links_of(_mail_to(outbox, email), "unlock")
         location = http.form_post(link).headers["location"]
         assert "#freigabe=" in location and "ansicht" not in location
     registrations = http.get(f"/agency/tours/{tour['tour_id']}/registrations", token=DEMO).json
@@ -97,7 +98,7 @@ def test_the_approval_mail_leads_to_the_asked_viewpoint(http: Any, make_tour: An
                                                         outbox: Any) -> None:
     tour = make_tour("manual")
     assert _register(http, tour["tour_id"], viewpoint_id="wohnzimmer").status == 202
-    [approve] = links_in(_mail_to(outbox, "dana@demo-makler.de"), "approve")
+    [approve] = links_of(_mail_to(outbox, "dana@demo-makler.de"), "approve")
     assert http.form_post(approve).status == 200
     granted = _mail_to(outbox, "eva@example.org")
     assert "#freigabe=" in granted["text"] and "&ansicht=wohnzimmer" in granted["text"]
