@@ -13,7 +13,7 @@ from chalice.test import Client
 
 import app as application
 from tests.conftest import DEMO, registration_payload
-from tests.functional.gdpr_support import TODAY, create_address, ok
+from tests.functional.privacy.support import TODAY, create_address, ok
 
 DATA_TABLES = ("core", "tours", "addresses", "reviews")
 
