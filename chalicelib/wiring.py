@@ -86,6 +86,14 @@ class Container:
                             self.clock, parse_token=parse_viewer_token, unlocked=unlocked)
 
     @cached_property
+    def tour_deletion(self) -> Any:
+        from chalicelib.tours.deletion import TourDeletion
+        from chalicelib.tours.repository import TourRepository
+
+        return TourDeletion(TourRepository(self.table("tours")), self.core_table, self.media,
+                            self.links)
+
+    @cached_property
     def viewing(self) -> Any:
         from chalicelib.tours.service import TourService
         from chalicelib.tours.viewing import ViewingStats

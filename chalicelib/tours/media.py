@@ -170,15 +170,11 @@ class MediaService:
             media.append(view)
         return {"media": media}
 
-    def delete_tour_media(self, tour_id: str) -> list[tuple[str, str]]:
-        """Every object of the tour (also forgotten uploads) and the keys of its media
-        items, for the tour's deletion to remove with the tour."""
-        self.bucket.delete_prefix(f"media/{tour_id}/")
-        self.bucket.delete_prefix(f"uploads/{tour_id}/")
-        items, _ = self.table.query(
-            Condition("{pk} = {:p} AND begins_with({sk}, {:s})", p=f"TOUR#{tour_id}",
-                      s="MEDIA"))
-        return [(i["pk"], i["sk"]) for i in items]
+    def delete_tour_media(self, tour_id: str) -> int:
+        """Deletes every object of the tour (also forgotten uploads); its media items go
+        with the tour's partition (tours.deletion). Answers how many objects there were."""
+        return (self.bucket.delete_prefix(f"media/{tour_id}/")
+                + self.bucket.delete_prefix(f"uploads/{tour_id}/"))
 
     # -- player -------------------------------------------------------------------------
 

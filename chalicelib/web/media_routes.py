@@ -28,6 +28,11 @@ def register(api: Api) -> None:
         return ctx.container.media.delete(ctx.agency_id, ctx.params["tour_id"],
                                           ctx.params["viewpoint_id"])
 
+    @api.route("/agency/tours/{tour_id}", methods=["DELETE"], auth="agency")
+    def delete_tour(ctx: RequestContext) -> Any:
+        # The tour with its media and mail links; the registrations stay with the addresses.
+        return ctx.container.tour_deletion.delete(ctx.agency_id, ctx.params["tour_id"])
+
     @api.route("/agency/tours/{tour_id}/media", auth="agency")
     def list_media(ctx: RequestContext) -> Any:
         return ctx.container.media.list(ctx.agency_id, ctx.params["tour_id"])
