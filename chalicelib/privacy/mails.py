@@ -8,6 +8,7 @@ from typing import Any
 
 from chalicelib.mail.message import Mailbox, MailMessage
 from chalicelib.mail.render import german_date, render_pair
+from chalicelib.privacy.vocabulary import WIDGETS
 
 BUTTON_CONSENT = "Speicherung zustimmen"
 BUTTON_DELETION = "Löschung beantragen"
@@ -158,9 +159,10 @@ def agency_notice_mail(agency: dict[str, str], *, action: str, rows: list[tuple[
 def digest_mail(agency: dict[str, str], *, day: date, counts: dict[str, int], deleted: int,
                 auto_delete: bool, dashboard_url: str) -> MailMessage:
     lines = [(label, counts[key]) for key, label in (
-        ("consent-assistant", "Einverständnis-Assistent (Speichern-Bis in den nächsten 28 Tagen)"),
-        ("deletion-requested", "Löschung angefordert"),
-        ("expired", "Speichern-Bis-Datum abgelaufen"),
+        ("consent-assistant", WIDGETS["consent-assistant"]
+         + " (Speichern-Bis-Datum in den nächsten 28 Tagen)"),
+        ("deletion-requested", WIDGETS["deletion-requested"]),
+        ("expired", WIDGETS["expired"]),
     ) if counts.get(key)]
     return _mail(
         "gdpr_digest", f"DSGVO-Übersicht vom {german_date(day)}", agency["contact_email"],

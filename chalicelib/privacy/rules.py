@@ -176,7 +176,7 @@ def consent_request_skip(address: Mapping[str, Any], today: date) -> str | None:
         return "already_consented"
     if status == "deletion_requested":
         # The person asked for deletion: asking them to consent again is not the
-        # assistant's job (onOffice lists only "keine Angaben" in its widget).
+        # assistant's job (onOffice lists only "Keine Angabe" in its widget).
         return "deletion_requested"
     if recently_contacted(address, today):
         return "recently_contacted"

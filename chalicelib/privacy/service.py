@@ -9,7 +9,7 @@ from typing import Any
 
 from chalicelib.clock import Clock, berlin_date, iso
 from chalicelib.errors import Conflict, NotFound, Unavailable, ValidationFailed
-from chalicelib.privacy import rules, search
+from chalicelib.privacy import rules, search, vocabulary
 from chalicelib.privacy.addresses import (
     AddressBook,
     address_key,
@@ -37,8 +37,7 @@ from chalicelib.validation import email_key, validate_model
 Payload = Any | Callable[[], Any]
 RETENTION_ACTIVE = ("Für diese Adresse gilt ein Speichern-Bis-Datum in der Zukunft; sie darf "
                     "noch nicht gelöscht werden.")
-STATUS_LABELS = {"none": "keine Angaben", "consented": "Speicherung zugestimmt",
-                 "deletion_requested": "Löschung angefordert", "ignore": "Ignorieren"}
+STATUS_LABELS = vocabulary.STATUS
 
 
 def _body(payload: Payload) -> Any:
@@ -100,7 +99,7 @@ class AddressService:
         if status != "none" or data.store_until:
             self.book.stage_activity(tx, agency_id, address_id, _gdpr_activity(
                 f"Adresse angelegt (DSGVO-Status „{STATUS_LABELS[status]}“"
-                + (f", Speichern-Bis {data.store_until} manuell" if data.store_until else "")
+                + (f", Speichern-Bis-Datum {data.store_until} manuell" if data.store_until else "")
                 + ")."))
         if status == "deletion_requested":
             self._stage_agency_record(tx, agency_id, address_id, "deletion_request", None,

@@ -395,8 +395,8 @@ def test_search_an_address_and_open_its_preview_with_activities(
     shot(page, "dashboard-address-preview")
 
     # A manual store-until date with one of the offered reasons.
-    page.get_by_label("Speichern bis (manuell)").fill("2031-12-31")
-    page.get_by_label("Grund").select_option("Steuerrecht")
+    page.get_by_label("Speichern-Bis-Datum (manuell)").fill("2031-12-31")
+    page.get_by_label("Speichern-Bis-Grund").select_option("Steuerrecht")
     page.get_by_role("button", name="DSGVO-Angaben speichern").click()
     page.get_by_role("status").filter(has_text="gespeichert").wait_for()
     address_id = page.evaluate("location.hash").split("/")[-1]
@@ -496,10 +496,10 @@ def test_new_address_through_the_form_with_the_api_reasons_next_to_the_fields(
     form.get_by_label("Anrede").select_option("Frau")
     typed = {"Vorname": "Eva", "Nachname": last_name, "E-Mail": "keine-mail",
              "Telefon": "+49 30 555123", "Straße und Hausnummer": "Kastanienallee 1",
-             "PLZ": "1!", "Ort": "Berlin", "Speichern bis (manuell)": "2032-06-30"}
+             "PLZ": "1!", "Ort": "Berlin", "Speichern-Bis-Datum (manuell)": "2032-06-30"}
     for label, value in typed.items():
         form.get_by_label(label, exact=True).fill(value)
-    form.get_by_label("Grund").select_option("Provisionssicherung")
+    form.get_by_label("Speichern-Bis-Grund").select_option("Provisionssicherung")
     form.get_by_role("button", name="Adresse anlegen").click()
 
     # Each reason under its own field, the summary in the alert, focus on the first bad field.
@@ -605,13 +605,13 @@ def test_activity_contact_edit_and_store_until_on_an_opened_address(
         "+49 40 987654", "20095", "Hamburg", email)
 
     # Store-until: set by hand, then back to automatic; a phoned deletion request.
-    page.get_by_label("Speichern bis (manuell)").fill("2030-01-31")
-    page.get_by_label("Grund").select_option("Geldwäschegesetz")
+    page.get_by_label("Speichern-Bis-Datum (manuell)").fill("2030-01-31")
+    page.get_by_label("Speichern-Bis-Grund").select_option("Geldwäschegesetz")
     stored = save("DSGVO-Angaben speichern", "DSGVO-Angaben wurden gespeichert")
     assert "31.01.2030" in page.get_by_role("region", name="DSGVO").inner_text()
     assert (stored["store_until"], stored["store_until_reason"], stored["store_until_manual"]) \
         == ("2030-01-31", "Geldwäschegesetz", True)
-    stored = save("Speichern-bis automatisch bestimmen", "DSGVO-Angaben wurden gespeichert")
+    stored = save("Speichern-Bis-Datum automatisch bestimmen", "DSGVO-Angaben wurden gespeichert")
     assert (stored["store_until"], stored["store_until_manual"]) == (None, False)
 
     page.get_by_label("DSGVO-Status").select_option("deletion_requested")
@@ -619,7 +619,7 @@ def test_activity_contact_edit_and_store_until_on_an_opened_address(
     assert stored["gdpr_status"] == "deletion_requested"
     assert "Löschung beantragt" in page.get_by_role(
         "region", name="Einwilligungsnachweise").inner_text()
-    # "Einwilligung erteilt" is not on offer: it only comes from the person's own link.
+    # "Speicherung zugestimmt" is not on offer: it only comes from the person's own link.
     assert page.get_by_label("DSGVO-Status").locator("option[value=consented]").count() == 0
 
 

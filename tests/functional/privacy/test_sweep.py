@@ -51,7 +51,8 @@ def test_each_agency_gets_a_digest_with_its_counts_and_nothing_is_deleted_by_def
     assert digest["to"] == ["kontakt@demo-makler.de"]
     assert digest["subject"] == "DSGVO-Übersicht vom 23. November 2026"
     text = digest["text"]
-    assert "Einverständnis-Assistent (Speichern-Bis in den nächsten 28 Tagen): 2" in text
+    assert ("DSGVO – Einverständnis-Assistent (Speichern-Bis-Datum in den nächsten 28 Tagen): 2"
+            in text)
     assert "Löschung angefordert: 2" in text  # the undated one and the expired request
     assert "Speichern-Bis-Datum abgelaufen: 3" in text
     assert "Automatisch gelöscht" not in text
@@ -132,7 +133,7 @@ def test_a_run_out_of_budget_continues_from_its_checkpoint(http, outbox, contain
     for address_id in ca:
         assert get_address(http, address_id)["address_id"] == address_id
     [digest] = digests(outbox)
-    assert "Einverständnis-Assistent (Speichern-Bis in den nächsten 28 Tagen): 4" in \
+    assert "DSGVO – Einverständnis-Assistent (Speichern-Bis-Datum in den nächsten 28 Tagen): 4" in \
         digest["text"]
     assert "Speichern-Bis-Datum abgelaufen: 7" in digest["text"]
     assert "Automatisch gelöscht (Speichern-Bis-Datum abgelaufen): 7" in digest["text"]

@@ -22,7 +22,7 @@ const CONTACT_FIELDS = [
 
 const ADDRESS_LABELS = {
   ...Object.fromEntries(CONTACT_FIELDS.map(([name, label]) => [name, label])),
-  store_until: "Speichern bis", store_until_reason: "Grund", gdpr_status: "DSGVO-Status",
+  store_until: "Speichern-Bis-Datum", store_until_reason: "Speichern-Bis-Grund", gdpr_status: "DSGVO-Status",
   retention_days: "Aufbewahrung in Tagen", address_ids: "Auswahl",
   type: "Art der Aktivität", property_id: "Objekt-ID", note: "Notiz",
 };
@@ -89,7 +89,7 @@ async function loadAddresses(results, box, email, cursor) {
     existing.append(...rows);
   } else if (addresses.length) {
     replace(results, table(email ? "Suchergebnis" : "Adressbuch",
-      ["Name", "E-Mail", "Ort", "DSGVO-Status", "Speichern bis"], rows));
+      ["Name", "E-Mail", "Ort", "DSGVO-Status", "Speichern-Bis-Datum"], rows));
   } else {
     replace(results, el("p", { class: "muted" }, email ? "Keine Adresse mit dieser E-Mail-Adresse." : "Noch keine Adressen."));
   }
@@ -209,7 +209,7 @@ export async function addressPreview(main, addressId) {
       el("section", { class: "card", "aria-labelledby": "gdpr-title" },
         el("h3", { id: "gdpr-title" }, "DSGVO"),
         el("p", {}, badge(GDPR_STATUS, preview.gdpr_status)),
-        el("p", {}, "Speichern bis: ", preview.store_until ? formatDate(preview.store_until) : "–",
+        el("p", {}, "Speichern-Bis-Datum: ", preview.store_until ? formatDate(preview.store_until) : "–",
           preview.store_until_reason ? " (" + preview.store_until_reason + ")" : "",
           preview.store_until ? (preview.store_until_manual ? ", manuell" : ", automatisch") : ""),
         preview.last_consent_request_on
@@ -248,7 +248,7 @@ function activityForm(address, reload) {
     el("div", { class: "grid" }, type.wrap, property.wrap),
     el("p", { class: "muted small", id: hintId },
       "Eine Besichtigung, ein Exposéversand, eine Widerrufsbelehrung oder eine Anfrage zu einem aktiven "
-      + "Objekt gilt als erneutes Interesse: ein automatisches Speichern-bis-Datum wird dann zurückgesetzt."),
+      + "Objekt gilt als erneutes Interesse: ein automatisches Speichern-Bis-Datum wird dann zurückgesetzt."),
     note.wrap, el("div", { class: "actions" }, submit));
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -260,7 +260,7 @@ function activityForm(address, reload) {
     try {
       const added = await api("POST", "/agency/addresses/" + qs(address.address_id) + "/activities", body);
       await reloadWith("Die Aktivität wurde gespeichert." + (added && added.store_until_reset
-        ? " Das Speichern-bis-Datum wurde zurückgesetzt (erneutes Interesse an einem aktiven Objekt)." : ""), reload);
+        ? " Das Speichern-Bis-Datum wurde zurückgesetzt (erneutes Interesse an einem aktiven Objekt)." : ""), reload);
     } catch (error) {
       if (error.status === 401) return;
       const invalid = markInvalid(form, error);
@@ -305,9 +305,9 @@ function gdprFields(current, settings) {
   if (current.gdpr_status === "consented") {
     status.input.prepend(el("option", { value: "consented", selected: true, disabled: true }, GDPR_STATUS.consented[0]));
   }
-  const until = field("Speichern bis (manuell)", { name: "store_until", type: "date",
+  const until = field("Speichern-Bis-Datum (manuell)", { name: "store_until", type: "date",
     value: current.store_until_manual ? current.store_until : "" });
-  const reason = field("Grund", { name: "store_until_reason" }, "select");
+  const reason = field("Speichern-Bis-Grund", { name: "store_until_reason" }, "select");
   reason.input.append(el("option", { value: "" }, "–"));
   for (const value of settings.store_until_reasons || []) {
     reason.input.append(el("option", { value, selected: value === current.store_until_reason }, value));
@@ -331,10 +331,10 @@ function gdprFields(current, settings) {
 function gdprForm(address, preview, settings, box, reload) {
   const { status, until, reason, values } = gdprFields(preview, settings);
   const save = el("button", { type: "submit", class: "primary" }, "DSGVO-Angaben speichern");
-  const automatic = el("button", { type: "button" }, "Speichern-bis automatisch bestimmen");
+  const automatic = el("button", { type: "button" }, "Speichern-Bis-Datum automatisch bestimmen");
   const form = el("form", { class: "card", novalidate: true, "aria-labelledby": "gdpr-form-title" },
     el("h3", { id: "gdpr-form-title" }, "DSGVO-Angaben ändern"),
-    el("p", { class: "muted small" }, "„Einwilligung erteilt“ entsteht nur über den Link in der Einwilligungs-Mail."),
+    el("p", { class: "muted small" }, "„Speicherung zugestimmt“ entsteht nur über den Link in der E-Mail des Einverständnis-Assistenten."),
     status.wrap, until.wrap, reason.wrap, el("div", { class: "actions" }, save, automatic));
   async function patch(body, button) {
     hideMessage(box);
@@ -487,7 +487,7 @@ function worklist(name, title, hint, addresses, reload) {
       ? (ACTIVITY[address.activities[0].type] || address.activities[0].type) + ", " + formatDate(address.activities[0].created_at)
       : "–")));
   section.append(el("div", { class: "row" }, all.wrap, count),
-    table(title, ["Auswahl", "Name", "E-Mail", "DSGVO-Status", "Speichern bis", "Letzte Aktivität"], rows),
+    table(title, ["Auswahl", "Name", "E-Mail", "DSGVO-Status", "Speichern-Bis-Datum", "Letzte Aktivität"], rows),
     el("div", { class: "actions" }, consent, remove));
   update();
   return section;
@@ -495,13 +495,13 @@ function worklist(name, title, hint, addresses, reload) {
 
 function settingsForm(settings) {
   const box = message();
-  const auto = checkbox("Speichern-bis-Datum automatisch setzen, wenn ein Objekt archiviert wird",
+  const auto = checkbox("Speichern-Bis-Datum automatisch setzen, wenn ein Objekt archiviert wird",
     { name: "auto_store_until", checked: settings.auto_store_until });
   const days = field("Aufbewahrung nach Archivierung (Tage)", { name: "retention_days", type: "number", min: 1,
     max: 3650, required: true, value: settings.retention_days });
   const autoDelete = checkbox("Abgelaufene Adressen nachts automatisch löschen",
     { name: "auto_delete_expired", checked: settings.auto_delete_expired });
-  const reasons = field("Eigene Speichern-bis-Gründe (einer pro Zeile)", { name: "custom_reasons", rows: 3 }, "textarea");
+  const reasons = field("Eigene Speichern-Bis-Gründe (einer pro Zeile)", { name: "custom_reasons", rows: 3 }, "textarea");
   reasons.input.value = (settings.custom_reasons || []).join("\n");
   const save = el("button", { type: "submit", class: "primary" }, "Einstellungen speichern");
   const form = el("form", { class: "card needs-owner", novalidate: true, "aria-labelledby": "settings-title" },

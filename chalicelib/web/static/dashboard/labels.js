@@ -44,9 +44,9 @@ export const REPORT_CATEGORY = {
 
 export const GDPR_STATUS = {
   none: ["Keine Angabe", ""],
-  consented: ["Einwilligung erteilt", "ok"],
-  deletion_requested: ["Löschung beantragt", "danger"],
-  ignore: ["DSGVO ignorieren", ""],
+  consented: ["Speicherung zugestimmt", "ok"],
+  deletion_requested: ["Löschung angefordert", "danger"],
+  ignore: ["Ignorieren", ""],
 };
 
 export const ACTIVITY = {
@@ -72,21 +72,21 @@ export const SALUTATIONS = ["Herr", "Frau", "Divers", "Firma"];
 
 export const SKIP_REASON = {
   no_email: "keine E-Mail-Adresse",
-  ignored: "DSGVO ignorieren",
+  ignored: "DSGVO-Status „Ignorieren“",
   already_consented: "Einwilligung liegt bereits vor",
-  deletion_requested: "Löschung beantragt",
+  deletion_requested: "Löschung angefordert",
   recently_contacted: "in den letzten 14 Tagen bereits angeschrieben",
   not_found: "nicht gefunden",
-  retention_active: "Speichern-bis-Datum liegt in der Zukunft",
+  retention_active: "Speichern-Bis-Datum liegt in der Zukunft",
 };
 
 export const WORKLISTS = [
-  ["consent-assistant", "Einwilligungs-Assistent",
-    "Adressen ohne DSGVO-Angabe, deren Speichern-bis-Datum in den nächsten 28 Tagen erreicht wird."],
-  ["deletion-requested", "Löschung beantragt",
+  ["consent-assistant", "DSGVO – Einverständnis-Assistent",
+    "Adressen mit DSGVO-Status „Keine Angabe“, deren Speichern-Bis-Datum in den nächsten 28 Tagen erreicht wird."],
+  ["deletion-requested", "DSGVO – Löschung angefordert",
     "Adressen, deren Löschung beantragt wurde und keine Aufbewahrungsfrist mehr entgegensteht."],
-  ["expired", "Abgelaufen",
-    "Adressen, deren Speichern-bis-Datum überschritten ist."],
+  ["expired", "DSGVO – Speichern-Bis-Datum abgelaufen",
+    "Adressen, deren Speichern-Bis-Datum überschritten ist."],
 ];
 
 /** [label, badge class] for a code of one of the tables above. */
