@@ -23,6 +23,7 @@ from chalicelib.web import (
     link_routes,
     media_routes,
     page_routes,
+    privacy_routes,
     profile_routes,
     review_routes,
     tour_routes,
@@ -201,6 +202,7 @@ page_routes.register(api)
 address_routes.register(api)
 gdpr_routes.register(api)
 profile_routes.register(api)
+privacy_routes.register(api)
 review_routes.register(api)
 account_routes.register(api)
 auth_routes.register(api)

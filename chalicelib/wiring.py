@@ -283,6 +283,27 @@ class Container:
                     ledger=self.erasure_ledger)
 
     @cached_property
+    def access_export(self) -> Any:
+        """The person's export (Art. 15/20): the address book and every agency holder of
+        the personal-data registry, once it is wired (``person_data``)."""
+        from chalicelib.privacy.export import AccessExport
+
+        return AccessExport(self.addresses, erasure=self.gdpr.erasure,
+                            agency_repo=self.agency_repo, settings=self.gdpr.settings,
+                            clock=self.clock, region=self.settings.region,
+                            registry=lambda: getattr(self, "person_data", None))
+
+    @cached_property
+    def processing_record(self) -> Any:
+        """The Art. 30 record, from the registry's holders once wired (``person_data``)."""
+        from chalicelib.privacy.processing_record import ProcessingRecordReport
+
+        return ProcessingRecordReport(
+            agency_repo=self.agency_repo, settings=self.gdpr.settings, clock=self.clock,
+            region=self.settings.region, ledger_days=self.settings.erasure_ledger_days,
+            registry=lambda: getattr(self, "person_data", None))
+
+    @cached_property
     def erasure_ledger(self) -> Any:
         """The erasure ledger in its own table (no PITR: chalicelib/privacy/ledger.py)."""
         from chalicelib.privacy.ledger import ErasureLedger
