@@ -304,6 +304,13 @@ class Container:
             registry=lambda: getattr(self, "person_data", None))
 
     @cached_property
+    def access_requests(self) -> Any:
+        """The Art. 12(3) log of access requests with their one-month deadline."""
+        from chalicelib.privacy.access_requests import AccessRequests
+
+        return AccessRequests(self.table("addresses"), self.addresses, self.clock)
+
+    @cached_property
     def erasure_ledger(self) -> Any:
         """The erasure ledger in its own table (no PITR: chalicelib/privacy/ledger.py)."""
         from chalicelib.privacy.ledger import ErasureLedger

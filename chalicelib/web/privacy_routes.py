@@ -32,3 +32,19 @@ def register(api: Api) -> None:
         if _format(ctx) == "json":
             return report.build(ctx.agency_id)
         return html_response(report.html(ctx.agency_id))
+
+    @api.route("/agency/gdpr/access-requests", auth="agency")
+    def open_access_requests(ctx: RequestContext) -> Any:
+        return ctx.container.access_requests.open(ctx.agency_id)
+
+    @api.route("/agency/gdpr/access-requests", methods=["POST"], auth="agency", status=201)
+    def record_access_request(ctx: RequestContext) -> Any:
+        return ctx.container.access_requests.create(ctx.agency_id, ctx.json())
+
+    @api.route("/agency/gdpr/access-requests/{request_id}/answer", methods=["POST"],
+               auth="agency")
+    def answer_access_request(ctx: RequestContext) -> Any:
+        # The body (optional answered_on) is parsed once the request is found.
+        return ctx.container.access_requests.answer(
+            ctx.agency_id, ctx.params["request_id"],
+            lambda: ctx.json() if (ctx.request.raw_body or b"").strip() else {})

@@ -273,6 +273,16 @@ def agency_profile(w: World) -> Act:
                  {"phone": "+49 30 7777777", "dpo_contact": "Datenschutz GmbH"})
 
 
+def record_access_request(w: World) -> Act:
+    return _call(w, "POST", "/agency/gdpr/access-requests", {"address_id": w.address()})
+
+
+def answer_access_request(w: World) -> Act:
+    reply = w.http.post("/agency/gdpr/access-requests", {}, token=DEMO)
+    request_id = w.ok(reply, 201)["request_id"]
+    return _call(w, "POST", f"/agency/gdpr/access-requests/{request_id}/answer")
+
+
 def create_property(w: World) -> Act:
     return _call(w, "POST", "/agency/properties", {"title": "Altbau"})
 
@@ -346,6 +356,10 @@ SCENARIOS = [
     Scenario("consent requests", "POST", "/agency/gdpr/consent-requests", consent_requests),
     Scenario("GDPR settings", "PUT", "/agency/gdpr/settings", gdpr_settings, repeatable=True),
     Scenario("agency profile", "PUT", "/agency/profile", agency_profile, repeatable=True),
+    Scenario("record access request", "POST", "/agency/gdpr/access-requests",
+             record_access_request, 201, repeatable=True),
+    Scenario("answer access request", "POST",
+             "/agency/gdpr/access-requests/{request_id}/answer", answer_access_request),
     Scenario("create property", "POST", "/agency/properties", create_property, 201,
              repeatable=True),
     Scenario("archive property", "POST", "/agency/properties/{property_id}/archive",
