@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.conftest import DEMO, OTHER, registration_payload
-from tests.functional.gdpr_support import (
+from tests.functional.privacy.support import (
     activity,
     consent_request,
     create_address,
@@ -71,7 +71,7 @@ def test_html_export_is_printable_german(http: Any) -> None:
 
 
 def test_never_who_wrote_which_review(http: Any, outbox: Any) -> None:
-    from tests.functional.review_support import submit_and_confirm
+    from tests.functional.reviews.support import submit_and_confirm
 
     person = create_address(http, email="rev@example.org")["address_id"]
     review = submit_and_confirm(http, outbox, "demo", email="rev@example.org")

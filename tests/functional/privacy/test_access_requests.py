@@ -8,7 +8,7 @@ from typing import Any
 
 from chalicelib.privacy.access_requests import one_month_after
 from tests.conftest import DEMO, OTHER
-from tests.functional.gdpr_support import create_address, day, ok, set_day
+from tests.functional.privacy.support import create_address, day, ok, set_day
 
 BASE = "/agency/gdpr/access-requests"
 

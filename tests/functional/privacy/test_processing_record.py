@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.conftest import DEMO, OTHER
-from tests.functional.gdpr_support import ok, settings
+from tests.functional.privacy.support import ok, settings
 
 
 def test_record_from_the_products_facts(http: Any, container: Any) -> None:
