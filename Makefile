@@ -22,8 +22,11 @@ install: $(STAMP)
 run: $(STAMP)
 	PORT=$(PORT) $(BIN)/python -m devstack
 
+# ruff, mypy (pyproject.toml [tool.mypy]) and the import contracts ([tool.importlinter]).
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 
 # The browser tests drive Debian's Chromium (Playwright's own browser download cannot run here).
 CHROMIUM := /usr/bin/chromium
@@ -47,8 +50,7 @@ examples/%/node_modules/.installed: examples/%/package.json examples/%/package-l
 
 examples: $(EXAMPLE_STAMPS)
 
-test: $(STAMP) browser-deps examples
-	$(BIN)/ruff check .
+test: lint browser-deps examples
 	$(BIN)/python -m pytest -q -n auto --dist loadfile
 
 # The long fuzzing run: schemathesis with 200 examples per operation and mode against the
@@ -90,4 +92,4 @@ deploy: package
 		--no-fail-on-empty-changeset $(if $(ALARM_EMAIL),--parameter-overrides AlarmEmail=$(ALARM_EMAIL))
 
 clean:
-	rm -rf $(VENV) build .pytest_cache .ruff_cache
+	rm -rf $(VENV) build .pytest_cache .ruff_cache .mypy_cache

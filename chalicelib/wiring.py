@@ -5,15 +5,49 @@ from __future__ import annotations
 
 import threading
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING
 
 from chalicelib.clock import AdjustableClock, Clock, SystemClock
 from chalicelib.config import LOCAL_HASH_KEY, Settings
 
+if TYPE_CHECKING:  # for the reader and mypy only: the services load on first use (cold start)
+    from botocore.client import BaseClient
+
+    from chalicelib.accounts.api_keys import ApiKeys
+    from chalicelib.accounts.cognito import UserPool
+    from chalicelib.accounts.passwords import PasswordReset
+    from chalicelib.accounts.people import PersonAuthenticator
+    from chalicelib.accounts.sessions import Sessions
+    from chalicelib.accounts.staff import Staff
+    from chalicelib.accounts.throttle import AuthThrottle
+    from chalicelib.accounts.users import UserRepository
+    from chalicelib.agencies.profile import AgencyProfiles
+    from chalicelib.agencies.repository import AgencyRepository
+    from chalicelib.agencies.service import AgencyService
+    from chalicelib.auth.tokens import Authenticator
+    from chalicelib.links.service import LinkService
+    from chalicelib.mail.feedback import FeedbackHandler, Suppressions
+    from chalicelib.mail.outbox import Outbox
+    from chalicelib.mail.ses import Mailer
+    from chalicelib.metrics import Metrics
+    from chalicelib.privacy.access_requests import AccessRequests
+    from chalicelib.privacy.addresses import AddressBook
+    from chalicelib.privacy.export import AccessExport
+    from chalicelib.privacy.gdpr import Gdpr
+    from chalicelib.privacy.ledger import ErasureLedger
+    from chalicelib.privacy.processing_record import ProcessingRecordReport
+    from chalicelib.reviews.service import ReviewService
+    from chalicelib.reviews.signals import AgencyIpLog
+    from chalicelib.storage.dynamo import Table
+    from chalicelib.tours.deletion import TourDeletion
+    from chalicelib.tours.media import MediaService
+    from chalicelib.tours.service import TourService
+    from chalicelib.tours.viewing import ViewingStats
+
 
 class Container:
     def __init__(self, settings: Settings, clock: Clock | None = None,
-                 mailer: Any | None = None) -> None:
+                 mailer: Mailer | None = None) -> None:
         self.settings = settings
         # The local stack's clock can be moved through /dev/clock; deployed stages run on
         # real time only.
@@ -21,7 +55,7 @@ class Container:
             AdjustableClock() if settings.dev_routes_enabled else SystemClock())
         self._mailer = mailer
 
-    def _client(self, service: str) -> Any:
+    def _client(self, service: str) -> BaseClient:
         import boto3
         from botocore.config import Config
 
@@ -42,21 +76,21 @@ class Container:
         return other
 
     @cached_property
-    def metrics(self) -> Any:
+    def metrics(self) -> Metrics:
         from chalicelib.metrics import Metrics
 
         return Metrics(self.settings.stage)
 
     @cached_property
-    def dynamodb(self) -> Any:
+    def dynamodb(self) -> BaseClient:
         return self._client("dynamodb")
 
     @cached_property
-    def ses(self) -> Any:
+    def ses(self) -> BaseClient:
         return self._client("sesv2")
 
     @cached_property
-    def s3(self) -> Any:
+    def s3(self) -> BaseClient:
         import boto3
         from botocore.config import Config
 
@@ -72,13 +106,13 @@ class Container:
                           connect_timeout=3, read_timeout=20))
 
     @cached_property
-    def media(self) -> Any:
+    def media(self) -> MediaService:
         from chalicelib.storage.media_bucket import MediaBucket
         from chalicelib.tours.media import MediaService
         from chalicelib.tours.service import TourService
         from chalicelib.tours.views import parse_viewer_token
 
-        def unlocked(tour_id: str, registration: Any, secret: str) -> bool:
+        def unlocked(tour_id: str, registration: dict[str, object] | None, secret: str) -> bool:
             return (registration is not None and registration.get("status") == "unlocked"
                     and TourService._token_matches(tour_id, registration, secret))
 
@@ -86,7 +120,7 @@ class Container:
                             self.clock, parse_token=parse_viewer_token, unlocked=unlocked)
 
     @cached_property
-    def tour_deletion(self) -> Any:
+    def tour_deletion(self) -> TourDeletion:
         from chalicelib.tours.deletion import TourDeletion
         from chalicelib.tours.repository import TourRepository
 
@@ -94,7 +128,7 @@ class Container:
                             self.links)
 
     @cached_property
-    def viewing(self) -> Any:
+    def viewing(self) -> ViewingStats:
         from chalicelib.tours.service import TourService
         from chalicelib.tours.viewing import ViewingStats
         from chalicelib.tours.views import parse_viewer_token
@@ -102,36 +136,36 @@ class Container:
         return ViewingStats(self.table("tours"), self.clock, parse_token=parse_viewer_token,
                             token_matches=TourService._token_matches)
 
-    def table(self, name: str) -> Any:
+    def table(self, name: str) -> Table:
         from chalicelib.storage.dynamo import Table
 
         return Table(self.dynamodb, self.settings.table(name))
 
     @cached_property
-    def core_table(self) -> Any:
+    def core_table(self) -> Table:
         return self.table("core")
 
     @cached_property
-    def agency_repo(self) -> Any:
+    def agency_repo(self) -> AgencyRepository:
         from chalicelib.agencies.repository import AgencyRepository
 
         return AgencyRepository(self.core_table)
 
     @cached_property
-    def agencies(self) -> Any:
+    def agencies(self) -> AgencyService:
         from chalicelib.agencies.service import AgencyService
 
         return AgencyService(self.agency_repo, self.clock)
 
     @cached_property
-    def agency_profiles(self) -> Any:
+    def agency_profiles(self) -> AgencyProfiles:
         """The agencies' controller details (``chalicelib/agencies/profile.py``)."""
         from chalicelib.agencies.profile import AgencyProfiles
 
         return AgencyProfiles(self.core_table, self.clock)
 
     @cached_property
-    def authenticator(self) -> Any:
+    def authenticator(self) -> Authenticator:
         from chalicelib.auth.tokens import Authenticator
 
         return Authenticator(self.agency_repo, self.people)
@@ -139,11 +173,11 @@ class Container:
     # -- accounts (Cognito user pool + the product's user records) -----------------------
 
     @cached_property
-    def cognito(self) -> Any:
+    def cognito(self) -> BaseClient:
         return self._client("cognito-idp")
 
     @cached_property
-    def user_pool(self) -> Any:
+    def user_pool(self) -> UserPool | None:
         """The pool, or ``None`` when the stage has none configured (JWTs then fail)."""
         from chalicelib.accounts.cognito import UserPool
 
@@ -156,7 +190,7 @@ class Container:
         return UserPool(self.cognito, pool_id, client_id) if pool_id and client_id else None
 
     @cached_property
-    def people(self) -> Any:
+    def people(self) -> PersonAuthenticator | None:
         from chalicelib.accounts.people import PersonAuthenticator
         from chalicelib.auth.jwt_verify import TokenVerifier, cognito_issuer, url_jwks
 
@@ -175,18 +209,18 @@ class Container:
         return PersonAuthenticator(TokenVerifier(issuer, pool.client_id, jwks), self.users)
 
     @cached_property
-    def users(self) -> Any:
+    def users(self) -> UserRepository:
         from chalicelib.accounts.users import UserRepository
 
         return UserRepository(self.core_table)
 
     @cached_property
-    def auth_throttle(self) -> Any:
+    def auth_throttle(self) -> AuthThrottle:
         from chalicelib.accounts.throttle import AuthThrottle
 
         return AuthThrottle(self.core_table, self.clock, self.settings.hash_key)
 
-    def _require_pool(self) -> Any:
+    def _require_pool(self) -> UserPool:
         from chalicelib.errors import Unavailable
 
         if self.user_pool is None:
@@ -194,13 +228,13 @@ class Container:
         return self.user_pool
 
     @cached_property
-    def sessions(self) -> Any:
+    def sessions(self) -> Sessions:
         from chalicelib.accounts.sessions import Sessions
 
         return Sessions(self._require_pool(), self.users, self.auth_throttle)
 
     @cached_property
-    def password_reset(self) -> Any:
+    def password_reset(self) -> PasswordReset:
         from chalicelib.accounts.passwords import PasswordReset
 
         return PasswordReset(self.core_table, self.users, self.sessions, self.outbox,
@@ -208,7 +242,7 @@ class Container:
                              self.settings.public_base_url + "/dashboard/")
 
     @cached_property
-    def staff(self) -> Any:
+    def staff(self) -> Staff:
         from chalicelib.accounts.staff import Staff
 
         base = self.settings.public_base_url
@@ -217,13 +251,13 @@ class Container:
                      base + "/qa-console/")
 
     @cached_property
-    def api_keys(self) -> Any:
+    def api_keys(self) -> ApiKeys:
         from chalicelib.accounts.api_keys import ApiKeys
 
         return ApiKeys(self.agency_repo, self.agencies)
 
     @cached_property
-    def mailer(self) -> Any:
+    def mailer(self) -> Mailer:
         if self._mailer is not None:
             return self._mailer
         from chalicelib.mail.ses import SesMailer
@@ -231,7 +265,7 @@ class Container:
         return SesMailer(self.ses, self.settings.mail_sender, self.settings.ses_configuration_set)
 
     @cached_property
-    def outbox(self) -> Any:
+    def outbox(self) -> Outbox:
         from chalicelib.mail.outbox import DynamoOutboxStore, Outbox
 
         return Outbox(DynamoOutboxStore(self.core_table), self.mailer, self.clock,
@@ -240,31 +274,31 @@ class Container:
                       suppressions=self.suppressions, metrics=self.metrics)
 
     @cached_property
-    def suppressions(self) -> Any:
+    def suppressions(self) -> Suppressions:
         from chalicelib.mail.feedback import Suppressions
 
         return Suppressions(self.core_table, self.clock, self.settings.hash_key)
 
     @cached_property
-    def feedback(self) -> Any:
+    def feedback(self) -> FeedbackHandler:
         from chalicelib.mail.feedback import FeedbackHandler
 
         return FeedbackHandler(self.suppressions, self.outbox)
 
     @cached_property
-    def links(self) -> Any:
+    def links(self) -> LinkService:
         from chalicelib.links.service import LinkService
 
         return LinkService(self.core_table, self.clock, self.settings.public_base_url)
 
     @cached_property
-    def addresses(self) -> Any:
+    def addresses(self) -> AddressBook:
         from chalicelib.privacy.addresses import AddressBook
 
         return AddressBook(self.table("addresses"), self.clock)
 
     @cached_property
-    def tours(self) -> Any:
+    def tours(self) -> TourService:
         from chalicelib.tours.repository import TourRepository
         from chalicelib.tours.service import TourService
 
@@ -274,7 +308,7 @@ class Container:
                            agency_privacy_url=self.agency_profiles.privacy_url)
 
     @cached_property
-    def gdpr(self) -> Any:
+    def gdpr(self) -> Gdpr:
         from chalicelib.privacy.gdpr import Gdpr
 
         return Gdpr(self.addresses, tours_table=self.table("tours"), core=self.core_table,
@@ -283,7 +317,7 @@ class Container:
                     ledger=self.erasure_ledger)
 
     @cached_property
-    def access_export(self) -> Any:
+    def access_export(self) -> AccessExport:
         """The person's export (Art. 15/20): the address book and every agency holder of
         the personal-data registry, once it is wired (``person_data``)."""
         from chalicelib.privacy.export import AccessExport
@@ -294,7 +328,7 @@ class Container:
                             registry=lambda: getattr(self, "person_data", None))
 
     @cached_property
-    def processing_record(self) -> Any:
+    def processing_record(self) -> ProcessingRecordReport:
         """The Art. 30 record, from the registry's holders once wired (``person_data``)."""
         from chalicelib.privacy.processing_record import ProcessingRecordReport
 
@@ -304,28 +338,28 @@ class Container:
             registry=lambda: getattr(self, "person_data", None))
 
     @cached_property
-    def access_requests(self) -> Any:
+    def access_requests(self) -> AccessRequests:
         """The Art. 12(3) log of access requests with their one-month deadline."""
         from chalicelib.privacy.access_requests import AccessRequests
 
         return AccessRequests(self.table("addresses"), self.addresses, self.clock)
 
     @cached_property
-    def erasure_ledger(self) -> Any:
+    def erasure_ledger(self) -> ErasureLedger:
         """The erasure ledger in its own table (no PITR: chalicelib/privacy/ledger.py)."""
         from chalicelib.privacy.ledger import ErasureLedger
 
         return ErasureLedger(self.table("ledger"), self.clock, self.settings.erasure_ledger_days)
 
     @cached_property
-    def agency_ips(self) -> Any:
+    def agency_ips(self) -> AgencyIpLog:
         from chalicelib.reviews.signals import AgencyIpLog
 
         return AgencyIpLog(self.core_table, self.clock, self.settings.hash_key,
                            self.settings.agency_ip_window_days)
 
     @cached_property
-    def reviews(self) -> Any:
+    def reviews(self) -> ReviewService:
         from chalicelib.reviews.repository import ReviewRepository
         from chalicelib.reviews.service import ReviewService
 
@@ -341,7 +375,7 @@ class Container:
         return self
 
 
-def resolve_secrets(settings: Settings, ssm: Any | None = None) -> Settings:
+def resolve_secrets(settings: Settings, ssm: BaseClient | None = None) -> Settings:
     """Reads the hash key from its SSM SecureString when the stage names one. A failure
     here fails the cold start loudly: hashing with a wrong key would split rate limits
     and review signals silently."""

@@ -96,7 +96,8 @@ class AccessExport:
                 agency, item, retention_days, self.region)],
         }
         report.update(self._holders(agency_id, item))
-        return _plain(report)
+        plain: dict[str, Any] = _plain(report)
+        return plain
 
     def _holders(self, agency_id: str, item: Item) -> dict[str, Any]:
         """The other agency holders' sections for the person's email (registry), or the

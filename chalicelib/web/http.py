@@ -101,7 +101,8 @@ class RequestContext:
         """The body as a JSON object: 413 if too large, 400 if not a JSON object."""
         if self._body is None:
             self._body = parse_json_object(self.request.raw_body, self.max_body)
-        return self._body
+        body: dict[str, Any] = self._body
+        return body
 
 
 def parse_json_object(raw: bytes | None, max_bytes: int) -> dict[str, Any]:
@@ -160,6 +161,7 @@ class Api:
         from chalicelib.wiring import get_container
 
         request = self.app.current_request
+        assert request is not None  # Chalice sets it before it calls any route's view
         try:
             container = get_container()
             if dev_only and not container.settings.dev_routes_enabled:

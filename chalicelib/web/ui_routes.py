@@ -82,8 +82,9 @@ def page(directory: str, title: str) -> StaticFile:
 
 
 def serve(ctx: RequestContext, file: StaticFile) -> Response:
-    headers = {**SECURITY_HEADERS, "Content-Type": file.content_type, "Cache-Control": CACHE,
-               "ETag": file.etag}
+    headers: dict[str, str | list[str]] = {
+        **SECURITY_HEADERS, "Content-Type": file.content_type, "Cache-Control": CACHE,
+        "ETag": file.etag}
     if ctx.header("if-none-match") == file.etag:
         return Response(body="", status_code=304, headers=headers)
     return Response(body=file.body, status_code=200, headers=headers)
