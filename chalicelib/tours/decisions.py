@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from chalicelib.auth.actor import Actor
 from chalicelib.clock import Clock, iso
 from chalicelib.errors import Conflict, NotFound, Unavailable
 from chalicelib.links.service import LinkService
@@ -35,7 +36,7 @@ class Decisions:
         self.metrics = metrics
 
     def decide(self, agency_id: str, registration_id: str,
-               decision: Literal["approve", "deny"]) -> dict[str, Any]:
+               decision: Literal["approve", "deny"], actor: Actor) -> dict[str, Any]:
         item = self.repo.get_registration(registration_id)
         if item is None or item.get("agency_id") != agency_id:
             raise NotFound("Registrierung nicht gefunden.")
@@ -47,7 +48,7 @@ class Decisions:
             tx = Transaction(self.core.client)
             for label, token_hash in retire.items():
                 self.links.supersede(tx, token_hash, label=label)
-            staged = self.stage(tx, snapshot_of(item), decision, decided_by="agency_api")
+            staged = self.stage(tx, snapshot_of(item), decision, decided_by=actor.as_dict())
             try:
                 tx.execute()
             except TransactionCancelled as exc:
@@ -69,7 +70,9 @@ class Decisions:
         return public_registration(fresh)
 
     def stage(self, tx: Transaction, snapshot: dict[str, Any],
-              decision: Literal["approve", "deny"], decided_by: str) -> list[OutboxMail]:
+              decision: Literal["approve", "deny"], decided_by: dict[str, Any]
+              ) -> list[OutboxMail]:
+        """``decided_by``: the actor (chalicelib/auth/actor.py) who decided."""
         now = iso(self.clock.now())
         registration_id = snapshot["registration_id"]
         new_status = decision_status("pending_approval", decision)

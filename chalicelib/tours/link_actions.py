@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Literal
 
+from chalicelib.auth.actor import Actor
 from chalicelib.clock import Clock, iso
 from chalicelib.links.service import Outcome, Page, StaleLink, Submission
 from chalicelib.metrics import UNLOCKS, Recorder
@@ -82,7 +83,11 @@ class DecisionAction:
         if not ctx.get("registration_id"):
             raise StaleLink()
         self.decisions.links.supersede(tx, link.get("sibling_hash"), label="supersede_sibling")
-        staged = self.decisions.stage(tx, ctx, self.decision, decided_by="mail_link")
+        # Whoever holds the contact's mail: the link, named after the contact it went to.
+        contact = (ctx.get("contact") or {}).get("name")
+        actor = Actor("link", f"tour-{self.decision}",
+                      f"{contact} (Link in der E-Mail)" if contact else "Link in der E-Mail")
+        staged = self.decisions.stage(tx, ctx, self.decision, decided_by=actor.as_dict())
         who = mails.prospect_name(ctx["prospect"]) or ctx["prospect"]["email"]
         if self.decision == "approve":
             page = Page(heading="Zugang gewährt",

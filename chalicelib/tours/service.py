@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Literal
 
+from chalicelib.auth.actor import Actor
 from chalicelib.clock import Clock, iso
 from chalicelib.config import Settings
 from chalicelib.errors import Conflict, NotFound, ValidationFailed
@@ -145,11 +146,11 @@ class TourService:
         return registration_view(item)
 
     def decide(self, agency_id: str, registration_id: str,
-               decision: Literal["approve", "deny"]) -> dict[str, Any]:
-        return self.decisions.decide(agency_id, registration_id, decision)
+               decision: Literal["approve", "deny"], actor: Actor) -> dict[str, Any]:
+        return self.decisions.decide(agency_id, registration_id, decision, actor)
 
     def stage_decision(self, tx: Transaction, snapshot: dict[str, Any],
-                       decision: Literal["approve", "deny"], decided_by: str
+                       decision: Literal["approve", "deny"], decided_by: dict[str, Any]
                        ) -> list[OutboxMail]:
         return self.decisions.stage(tx, snapshot, decision, decided_by)
 

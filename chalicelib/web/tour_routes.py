@@ -41,11 +41,12 @@ def register(api: Api) -> None:
                auth="agency")
     def approve_registration(ctx: RequestContext) -> Any:
         return ctx.container.tours.decide(ctx.agency_id, ctx.params["registration_id"],
-                                          "approve")
+                                          "approve", ctx.actor)
 
     @api.route("/agency/registrations/{registration_id}/deny", methods=["POST"], auth="agency")
     def deny_registration(ctx: RequestContext) -> Any:
-        return ctx.container.tours.decide(ctx.agency_id, ctx.params["registration_id"], "deny")
+        return ctx.container.tours.decide(ctx.agency_id, ctx.params["registration_id"], "deny",
+                                          ctx.actor)
 
     @api.route("/tours/{tour_id}/protection", cors=PUBLIC_CORS)
     def tour_protection(ctx: RequestContext) -> Any:

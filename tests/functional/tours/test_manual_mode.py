@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from chalicelib.auth.actor import Actor
 from chalicelib.errors import Conflict, Gone
 from chalicelib.links.service import LinkService
 from chalicelib.secrets_util import sha256_hex
@@ -435,7 +436,8 @@ def test_concurrent_decisions_through_the_services_have_one_winner(
             if kind == "link":
                 container.links.perform(decision, tokens[decision])
             else:
-                container.tours.decide("demo", registration_id, decision)
+                container.tours.decide("demo", registration_id, decision,
+                                       Actor("api_key", "race", "Test"))
             return "ok"
 
         results = run_concurrently([lambda k=k: act(*k) for k in kinds])
