@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from chalicelib.auth.actor import Actor
 from chalicelib.clock import berlin_date, iso
 from chalicelib.errors import Conflict
 from chalicelib.mail.outbox import OutboxMail
@@ -35,7 +36,7 @@ class QaDecisions:
     def __init__(self, ctx: ReviewContext) -> None:
         self.ctx = ctx
 
-    def decide(self, review_id: str, qa_id: str, payload: Any | Callable[[], Any]
+    def decide(self, review_id: str, actor: Actor, payload: Any | Callable[[], Any]
                ) -> dict[str, Any]:
         ctx = self.ctx
         parsed: list[DecisionInput] = []
@@ -52,7 +53,7 @@ class QaDecisions:
             now = ctx.clock.now()
             new = transition(item["status"], data.decision)
             record: dict[str, Any] = {"decision": data.decision, "reason": data.reason,
-                                      "by": f"qa:{qa_id}", "at": iso(now)}
+                                      "by": actor.as_dict(), "at": iso(now)}
             sets: dict[str, Any] = {"status": new, "status_at": iso(now)}
             category = None
             if data.decision == "reject":
@@ -89,7 +90,7 @@ class QaDecisions:
 
         return ctx.run(attempt)
 
-    def phone_check(self, review_id: str, qa_id: str, payload: Any | Callable[[], Any]
+    def phone_check(self, review_id: str, actor: Actor, payload: Any | Callable[[], Any]
                     ) -> dict[str, Any]:
         ctx = self.ctx
         parsed: list[PhoneCheckInput] = []
@@ -108,7 +109,7 @@ class QaDecisions:
             data = parsed[0]
             now = ctx.clock.now()
             today = berlin_date(now)
-            record = {"confirmed": data.confirmed, "note": data.note, "by": f"qa:{qa_id}",
+            record = {"confirmed": data.confirmed, "note": data.note, "by": actor.as_dict(),
                       "at": iso(now)}
             sets: dict[str, Any] = {"phone_checks": [*(item.get("phone_checks") or []), record]}
             removes: list[str] = []

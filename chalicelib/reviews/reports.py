@@ -8,6 +8,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
+from chalicelib.auth.actor import Actor
 from chalicelib.clock import berlin_date, iso
 from chalicelib.errors import Conflict
 from chalicelib.mail.outbox import OutboxMail
@@ -128,7 +129,7 @@ class Reports:
             raise Conflict("Die Bewertung ist nicht mehr gemeldet.", code="invalid_status")
         return review
 
-    def request_answer(self, report_id: str, kind: str, qa_id: str,
+    def request_answer(self, report_id: str, kind: str, actor: Actor,
                        payload: Any | Callable[[], Any]) -> dict[str, Any]:
         ctx = self.ctx
         parsed: list[AnswerRequestInput] = []
@@ -148,7 +149,7 @@ class Reports:
             now = ctx.clock.now()
             deadline = now + timedelta(days=ctx.settings.review_answer_days)
             request = {"message": message, "requested_at": iso(now),
-                       "deadline": iso(deadline), "requested_by": f"qa:{qa_id}"}
+                       "deadline": iso(deadline), "requested_by": actor.as_dict()}
             sets: dict[str, Any] = {kind: request}
             if report.get(kind):
                 sets["history"] = [*(report.get("history") or []),
@@ -185,7 +186,7 @@ class Reports:
 
         return ctx.run(attempt)
 
-    def resolve(self, report_id: str, qa_id: str, payload: Any | Callable[[], Any]
+    def resolve(self, report_id: str, actor: Actor, payload: Any | Callable[[], Any]
                 ) -> dict[str, Any]:
         ctx = self.ctx
         parsed: list[ResolveInput] = []
@@ -198,7 +199,7 @@ class Reports:
             data = parsed[0]
             tx = ctx.transaction()
             after_report, after_review, staged = self.stage_resolution(
-                tx, report, review, data.outcome, data.reason, f"qa:{qa_id}")
+                tx, report, review, data.outcome, data.reason, actor.as_dict())
             ctx.execute(tx)
             ctx.outbox.deliver(staged)
             return report_view(after_report, after_review)
@@ -206,7 +207,7 @@ class Reports:
         return ctx.run(attempt)
 
     def stage_resolution(self, tx: Transaction, report: Item, review: Item, outcome: str,
-                         reason: str, by: str) -> tuple[Item, Item, list[OutboxMail]]:
+                         reason: str, by: Any) -> tuple[Item, Item, list[OutboxMail]]:
         ctx = self.ctx
         now = iso(ctx.clock.now())
         report_id, review_id = report["report_id"], review["review_id"]

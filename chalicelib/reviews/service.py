@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib.agencies.repository import AgencyRepository
+from chalicelib.auth.actor import Actor
 from chalicelib.clock import Clock
 from chalicelib.config import Settings
 from chalicelib.links.service import LinkService, Submission
@@ -80,22 +81,22 @@ class ReviewService:
     def qa_review(self, review_id: str) -> dict[str, Any]:
         return self.listings.qa_review(review_id)
 
-    def decide(self, review_id: str, qa_id: str, payload: Payload) -> dict[str, Any]:
-        return self.qa.decide(review_id, qa_id, payload)
+    def decide(self, review_id: str, actor: Actor, payload: Payload) -> dict[str, Any]:
+        return self.qa.decide(review_id, actor, payload)
 
-    def phone_check(self, review_id: str, qa_id: str, payload: Payload) -> dict[str, Any]:
-        return self.qa.phone_check(review_id, qa_id, payload)
+    def phone_check(self, review_id: str, actor: Actor, payload: Payload) -> dict[str, Any]:
+        return self.qa.phone_check(review_id, actor, payload)
 
     def qa_reports(self, status: str | None, cursor_value: str | None,
                    limit_value: str | None) -> dict[str, Any]:
         return self.listings.qa_reports(status, cursor_value, limit_value)
 
-    def request_answer(self, report_id: str, kind: str, qa_id: str, payload: Payload
+    def request_answer(self, report_id: str, kind: str, actor: Actor, payload: Payload
                        ) -> dict[str, Any]:
-        return self.reports.request_answer(report_id, kind, qa_id, payload)
+        return self.reports.request_answer(report_id, kind, actor, payload)
 
-    def resolve(self, report_id: str, qa_id: str, payload: Payload) -> dict[str, Any]:
-        return self.reports.resolve(report_id, qa_id, payload)
+    def resolve(self, report_id: str, actor: Actor, payload: Payload) -> dict[str, Any]:
+        return self.reports.resolve(report_id, actor, payload)
 
     # -- agency ---------------------------------------------------------------------------
 

@@ -40,15 +40,13 @@ def register(api: Api) -> None:
 
     @api.route("/qa/reviews/{review_id}/decision", methods=["POST"], auth="qa")
     def qa_decision(ctx: RequestContext) -> Any:
-        assert ctx.principal is not None
-        return ctx.container.reviews.decide(ctx.params["review_id"], ctx.principal.token_id,
+        return ctx.container.reviews.decide(ctx.params["review_id"], ctx.actor,
                                             ctx.json)
 
     @api.route("/qa/reviews/{review_id}/phone-check", methods=["POST"], auth="qa")
     def qa_phone_check(ctx: RequestContext) -> Any:
-        assert ctx.principal is not None
         return ctx.container.reviews.phone_check(ctx.params["review_id"],
-                                                 ctx.principal.token_id, ctx.json)
+                                                 ctx.actor, ctx.json)
 
     @api.route("/qa/reports", auth="qa")
     def qa_reports(ctx: RequestContext) -> Any:
@@ -57,20 +55,17 @@ def register(api: Api) -> None:
 
     @api.route("/qa/reports/{report_id}/request-statement", methods=["POST"], auth="qa")
     def qa_request_statement(ctx: RequestContext) -> Any:
-        assert ctx.principal is not None
         return ctx.container.reviews.request_answer(ctx.params["report_id"], "statement",
-                                                    ctx.principal.token_id, _optional_body(ctx))
+                                                    ctx.actor, _optional_body(ctx))
 
     @api.route("/qa/reports/{report_id}/request-proof", methods=["POST"], auth="qa")
     def qa_request_proof(ctx: RequestContext) -> Any:
-        assert ctx.principal is not None
         return ctx.container.reviews.request_answer(ctx.params["report_id"], "proof",
-                                                    ctx.principal.token_id, _optional_body(ctx))
+                                                    ctx.actor, _optional_body(ctx))
 
     @api.route("/qa/reports/{report_id}/resolve", methods=["POST"], auth="qa")
     def qa_resolve(ctx: RequestContext) -> Any:
-        assert ctx.principal is not None
-        return ctx.container.reviews.resolve(ctx.params["report_id"], ctx.principal.token_id,
+        return ctx.container.reviews.resolve(ctx.params["report_id"], ctx.actor,
                                              ctx.json)
 
     # -- agency ----------------------------------------------------------------------------
