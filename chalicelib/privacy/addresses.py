@@ -51,7 +51,7 @@ PUBLIC_FIELDS = (
     "store_until_manual", "email_undeliverable", "created_at", "updated_at",
 )
 ACTIVITY_FIELDS = ("activity_id", "type", "property_id", "note", "created_at", "source",
-                   "tour_id", "registration_id")
+                   "tour_id", "registration_id", "by")
 
 
 def address_key(agency_id: str, address_id: str) -> tuple[str, str]:

@@ -17,6 +17,7 @@ from typing import Any
 
 from chalicelib.agencies.profile import controller_of, require_complete
 from chalicelib.agencies.repository import AgencyRepository
+from chalicelib.auth.actor import link_actor
 from chalicelib.clock import Clock, berlin_date, iso
 from chalicelib.errors import Unavailable
 from chalicelib.links.service import (
@@ -196,15 +197,17 @@ class ConsentService:
         notice_id = f"gdpr-notice-{new_id()}"
         self.book.stage_change(tx, item, sets, adds={"mail_ids": {notice_id}},
                                label=f"{RETRY_PREFIX}address")
+        # The person, by the link of the consent mail.
+        by = link_actor(purpose).as_dict()
         self.book.stage_activity(tx, agency_id, address_id, {
-            "type": "gdpr", "source": "consent_link", "note": note}, at=now)
+            "type": "gdpr", "source": "consent_link", "note": note, "by": by}, at=now)
         if purpose != PURPOSE_CORRECTION:
             text = mails.statement_text(page.heading, page.paragraphs, page.details, page.button,
                                         page.notice)
             record_id = stage_record(
                 self.table, tx, agency_id, address_id, action=action, at=now, text=text,
                 channel="link", link_id=link["token_hash"], ip=submission.ip,
-                user_agent=submission.user_agent, by="person")
+                user_agent=submission.user_agent, by=by)
         staged: list[OutboxMail] = []
         if agency.get("contact_email"):
             snapshot = ctx["address"]

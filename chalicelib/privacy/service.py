@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
+from chalicelib.auth.actor import Actor
 from chalicelib.clock import Clock, berlin_date, iso
 from chalicelib.errors import Conflict, NotFound, Unavailable, ValidationFailed
 from chalicelib.privacy import rules, search, vocabulary
@@ -71,7 +72,8 @@ class AddressService:
 
     # -- create / change -----------------------------------------------------------------
 
-    def create(self, agency_id: str, payload: Any) -> dict[str, Any]:
+    def create(self, agency_id: str, payload: Any, actor: Actor | None = None
+               ) -> dict[str, Any]:
         data = validate_new_address(payload)
         now = self.clock.now()
         address_id = new_id()
@@ -103,7 +105,7 @@ class AddressService:
                 + ")."))
         if status == "deletion_requested":
             self._stage_agency_record(tx, agency_id, address_id, "deletion_request", None,
-                                      status, now)
+                                      status, now, actor)
         try:
             tx.execute()
         except TransactionCancelled as exc:
@@ -111,7 +113,8 @@ class AddressService:
             raise Unavailable(retry_after=1) from exc
         return public_address(item)
 
-    def patch(self, agency_id: str, address_id: str, payload: Payload) -> dict[str, Any]:
+    def patch(self, agency_id: str, address_id: str, payload: Payload,
+              actor: Actor | None = None) -> dict[str, Any]:
         before = self.book.require(agency_id, address_id)
         data = validate_model(AddressPatch, _body(payload))
         named = data.model_fields_set
@@ -177,7 +180,7 @@ class AddressService:
                 action = ("deletion_request" if new_status == "deletion_requested"
                           else "consent_withdrawn")
                 self._stage_agency_record(tx, agency_id, address_id, action, old_status,
-                                          new_status, now)
+                                          new_status, now, actor)
             try:
                 tx.execute()
             except TransactionCancelled as exc:
@@ -189,17 +192,18 @@ class AddressService:
 
     def _stage_agency_record(self, tx: Transaction, agency_id: str, address_id: str,
                              action: str, old_status: str | None, new_status: str,
-                             now: Any) -> None:
+                             now: Any, actor: Actor | None = None) -> None:
         text = (f"{ACTION_LABELS.get(action, action)}: vom Makler erfasst (z. B. telefonisch). "
                 f"DSGVO-Status "
                 + (f"von „{STATUS_LABELS[old_status]}“ " if old_status else "")
                 + f"auf „{STATUS_LABELS[new_status]}“.")
         stage_record(self.table, tx, agency_id, address_id, action=action, at=now, text=text,
-                     channel="agency", by="agency_api")
+                     channel="agency", by=actor.as_dict() if actor else "agency_api")
 
     # -- activities ----------------------------------------------------------------------
 
-    def add_activity(self, agency_id: str, address_id: str, payload: Payload) -> dict[str, Any]:
+    def add_activity(self, agency_id: str, address_id: str, payload: Payload,
+                     actor: Actor | None = None) -> dict[str, Any]:
         before = self.book.require(agency_id, address_id)
         data = validate_model(ActivityInput, _body(payload))
         interest = rules.is_interest(data.type, data.property_id)
@@ -218,6 +222,8 @@ class AddressService:
             now = self.clock.now()
             activity = {"type": data.type, "property_id": data.property_id, "note": data.note,
                         "source": "agency_api"}
+            if actor is not None:
+                activity["by"] = actor.as_dict()
             activity_id = self.book.stage_activity(tx, agency_id, address_id, activity, at=now)
             if reset:
                 self.book.stage_activity(tx, agency_id, address_id,
@@ -236,7 +242,7 @@ class AddressService:
 
     # -- deletion ------------------------------------------------------------------------
 
-    def delete(self, agency_id: str, address_id: str, by: str,
+    def delete(self, agency_id: str, address_id: str, by: Any,
                reason: str = "agency_request") -> dict[str, Any]:
         result = self.erasure.erase(agency_id, address_id, reason=reason, by=by)
         if isinstance(result, Refused):
@@ -255,7 +261,7 @@ class AddressService:
             return None
         return self.erasure.resume(agency_id, address_id) or tombstone
 
-    def bulk_delete(self, agency_id: str, payload: Any, by: str) -> dict[str, Any]:
+    def bulk_delete(self, agency_id: str, payload: Any, by: Any) -> dict[str, Any]:
         data = validate_model(AddressIds, payload)
         deleted: list[str] = []
         refused: list[dict[str, str]] = []

@@ -47,6 +47,8 @@ def public_registration(item: Item) -> dict[str, Any]:
         **{name: prospect.get(name) for name in FIELD_NAMES},
         "undeliverable": bool(item.get("undeliverable", False)),
         "decided_at": item.get("decided_at"), "unlocked_at": item.get("unlocked_at"),
+        # Who decided (contract v2: an actor; v1 registrations hold a plain string).
+        "decided_by": item.get("decided_by"),
         "address_id": item.get("address_id"),
         "viewpoint_id": item.get("viewpoint_id"),
         "viewing_stats_accepted": bool(item.get("viewing_stats_accepted", False)),

@@ -13,8 +13,9 @@ from chalicelib.storage.cursor import page_limit
 from chalicelib.web.http import Api, RequestContext, html_response
 
 
-def _who(ctx: RequestContext) -> str:
-    return f"agency_api:{ctx.principal.token_id}" if ctx.principal else "agency_api"
+def _who(ctx: RequestContext) -> dict[str, Any]:
+    """Who deletes: the person or API key (chalicelib/auth/actor.py)."""
+    return ctx.actor.as_dict()
 
 
 def register(api: Api) -> None:
@@ -29,7 +30,7 @@ def register(api: Api) -> None:
 
     @api.route("/agency/addresses", methods=["POST"], auth="agency", status=201)
     def create_address(ctx: RequestContext) -> Any:
-        return ctx.container.gdpr.addresses.create(ctx.agency_id, ctx.json())
+        return ctx.container.gdpr.addresses.create(ctx.agency_id, ctx.json(), ctx.actor)
 
     @api.route("/agency/addresses/bulk-delete", methods=["POST"], auth="agency")
     def bulk_delete(ctx: RequestContext) -> Any:
@@ -47,7 +48,7 @@ def register(api: Api) -> None:
     def patch_address(ctx: RequestContext) -> Any:
         # The body is parsed once the address is found: 404 wins over 400/413/422.
         return ctx.container.gdpr.addresses.patch(ctx.agency_id, ctx.params["address_id"],
-                                                  ctx.json)
+                                                  ctx.json, ctx.actor)
 
     @api.route("/agency/addresses/{address_id}", methods=["DELETE"], auth="agency")
     def delete_address(ctx: RequestContext) -> Any:
@@ -62,7 +63,8 @@ def register(api: Api) -> None:
                status=201)
     def add_activity(ctx: RequestContext) -> Any:
         return ctx.container.gdpr.addresses.add_activity(ctx.agency_id,
-                                                         ctx.params["address_id"], ctx.json)
+                                                         ctx.params["address_id"], ctx.json,
+                                                         ctx.actor)
 
     @api.route("/agency/addresses/{address_id}/consent-records", auth="agency")
     def consent_records(ctx: RequestContext) -> Any:
