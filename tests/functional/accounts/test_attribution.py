@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.conftest import DEMO, registration_payload, tour_payload
-from tests.functional.review_support import submit_and_confirm
+from tests.functional.reviews.support import submit_and_confirm
 
 
 def test_decisions_activities_and_deletions_name_the_person_or_key(
