@@ -22,7 +22,7 @@ RECORD_FIELDS = ("record_id", "action", "at", "channel", "text", "text_sha256", 
 def stage_record(table: Table, tx: Transaction, agency_id: str, address_id: str, *,
                  action: str, at: datetime, text: str, channel: str,
                  link_id: str | None = None, ip: str | None = None,
-                 user_agent: str | None = None, by: str | None = None) -> str:
+                 user_agent: str | None = None, by: str | dict[str, Any] | None = None) -> str:
     record_id = new_id()
     moment = iso(at)
     tx.put(table, {

@@ -220,8 +220,8 @@ class AddressService:
             self.book.stage_change(tx, before, sets, adds={
                 "interest_properties": {data.property_id} if interest else set()})
             now = self.clock.now()
-            activity = {"type": data.type, "property_id": data.property_id, "note": data.note,
-                        "source": "agency_api"}
+            activity: dict[str, Any] = {"type": data.type, "property_id": data.property_id,
+                                         "note": data.note, "source": "agency_api"}
             if actor is not None:
                 activity["by"] = actor.as_dict()
             activity_id = self.book.stage_activity(tx, agency_id, address_id, activity, at=now)
