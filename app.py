@@ -29,6 +29,7 @@ from chalicelib.web import (
     tour_routes,
     ui_routes,
     viewing_routes,
+    webhook_routes,
 )
 from chalicelib.web.http import Api
 
@@ -65,6 +66,20 @@ def publish_metrics(event: Any, get_response: Any) -> Any:
         container = current()
         if container is not None:
             container.metrics.flush()
+
+
+@app.middleware("all")
+def dispatch_webhooks(event: Any, get_response: Any) -> Any:
+    """Hands the webhook deliveries this invocation's transactions staged to the sender's
+    queue, once, at its end (chalicelib/webhooks/events.py)."""
+    try:
+        return get_response(event)
+    finally:
+        from chalicelib.wiring import current
+
+        container = current()
+        if container is not None and "events" in container.__dict__:
+            container.events.flush()
 
 
 # -- scheduled jobs ---------------------------------------------------------------------
@@ -137,6 +152,33 @@ def retention_sweep(event: Any) -> dict[str, Any]:
 JOBS["retention-sweep"] = retention_sweep
 
 
+# -- webhooks (issue 16) ------------------------------------------------------------------
+
+# The queue name is a placeholder: the merge template (infra/build_template.py) points the
+# event source at the stack's own queue. One message per invocation: each attempt has its
+# own 10-second budget and a slow endpoint holds one sender, not a batch.
+@app.on_sqs_message(queue="freigabe-webhooks", batch_size=1, name="webhook_sender")
+def webhook_sender(event: Any) -> dict[str, Any]:
+    from chalicelib.wiring import get_container
+
+    configure_logging()
+    summary = get_container().webhook_sender.handle_messages([r.body for r in event])
+    log.info("webhook sender", extra=summary)
+    return summary
+
+
+# Every 5 minutes: retries longer than SQS's 15-minute delay wait in the due index, and so
+# does any delivery whose message was lost.
+@app.schedule(Rate(5, unit=Rate.MINUTES), name="webhook_retry")
+def webhook_retry(event: Any) -> dict[str, Any]:
+    should_stop = _time_left(event)
+    return _job("webhook-retry", event,
+                lambda c: c.webhook_sender.retry_due(should_stop=should_stop))
+
+
+JOBS["webhook-retry"] = webhook_retry
+
+
 def run_job(name: str) -> dict[str, Any]:
     """Runs a job through the very handler EventBridge invokes (local stack only)."""
     return JOBS[name](_scheduled_event(name, "local"), None)
@@ -207,4 +249,5 @@ review_routes.register(api)
 account_routes.register(api)
 auth_routes.register(api)
 ui_routes.register(api)
+webhook_routes.register(api)
 dev_routes.register(api, run_job)

@@ -75,6 +75,14 @@ class Settings(BaseModel):
     cognito_client_id: str | None = None
     # Where the pool's public keys are (default: Cognito's well-known URL of the pool).
     cognito_jwks_url: str | None = None
+    # Webhooks (issue 16): the KMS key that seals signing secrets and the sender's queue
+    # (deployed: set by the template; locally the queue URL is looked up by name).
+    webhook_kms_key_id: str = "alias/freigabe-local-webhooks"
+    webhook_queue_url: str | None = None
+
+    @property
+    def webhook_queue_name(self) -> str:
+        return f"{self.table_prefix}-webhooks"
 
     @model_validator(mode="after")
     def _real_key_outside_local(self) -> Settings:

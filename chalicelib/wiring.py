@@ -71,7 +71,7 @@ class Container:
         """The same stage on another clock (ops: run a job for a given date), sharing the
         AWS clients and the metrics recorder, so nothing is configured twice."""
         other = Container(self.settings, clock=clock, mailer=self._mailer)
-        for shared in ("dynamodb", "ses", "metrics"):
+        for shared in ("dynamodb", "ses", "metrics", "sqs", "kms"):
             other.__dict__[shared] = getattr(self, shared)
         return other
 
@@ -295,7 +295,63 @@ class Container:
     def addresses(self) -> AddressBook:
         from chalicelib.privacy.addresses import AddressBook
 
-        return AddressBook(self.table("addresses"), self.clock)
+        return AddressBook(self.table("addresses"), self.clock, events=self.events)
+
+    # -- webhooks (issue 16) -------------------------------------------------------------
+
+    @cached_property
+    def sqs(self) -> Any:
+        return self._client("sqs")
+
+    @cached_property
+    def kms(self) -> Any:
+        return self._client("kms")
+
+    @cached_property
+    def webhook_repo(self) -> Any:
+        from chalicelib.webhooks.repository import WebhookRepository
+
+        return WebhookRepository(self.core_table)
+
+    @cached_property
+    def webhook_queue(self) -> Any:
+        from chalicelib.webhooks.events import DeliveryQueue
+
+        return DeliveryQueue(self.sqs, self.settings.webhook_queue_url,
+                             self.settings.webhook_queue_name)
+
+    @cached_property
+    def events(self) -> Any:
+        from chalicelib.webhooks.events import Events
+
+        return Events(self.webhook_repo, self.clock, self.webhook_queue)
+
+    @cached_property
+    def webhook_secrets(self) -> Any:
+        from chalicelib.webhooks.signing import SecretBox
+
+        return SecretBox(self.kms, self.settings.webhook_kms_key_id)
+
+    @cached_property
+    def webhook_transport(self) -> Any:
+        from chalicelib.webhooks.transport import Transport
+
+        # Loopback only on the local stack (contract); deployed stages refuse it.
+        return Transport(allow_loopback=self.settings.dev_routes_enabled)
+
+    @cached_property
+    def webhook_sender(self) -> Any:
+        from chalicelib.webhooks.sender import Sender
+
+        return Sender(self.webhook_repo, self.webhook_secrets, self.webhook_transport,
+                      self.webhook_queue, self.clock, metrics=self.metrics)
+
+    @cached_property
+    def webhooks(self) -> Any:
+        from chalicelib.webhooks.service import WebhookService
+
+        return WebhookService(self.webhook_repo, self.events, self.webhook_secrets, self.clock,
+                              local_urls=self.settings.dev_routes_enabled)
 
     @cached_property
     def tours(self) -> TourService:
@@ -311,10 +367,12 @@ class Container:
     def gdpr(self) -> Gdpr:
         from chalicelib.privacy.gdpr import Gdpr
 
-        return Gdpr(self.addresses, tours_table=self.table("tours"), core=self.core_table,
+        gdpr = Gdpr(self.addresses, tours_table=self.table("tours"), core=self.core_table,
                     agency_repo=self.agency_repo, links=self.links, outbox=self.outbox,
                     clock=self.clock, settings=self.settings, metrics=self.metrics,
                     ledger=self.erasure_ledger)
+        gdpr.erasure.holders.append(self.webhooks.erase_person)
+        return gdpr
 
     @cached_property
     def access_export(self) -> AccessExport:

@@ -103,6 +103,26 @@ def prepare_aws(settings: Settings) -> None:
                      settings.table_prefix)
     sender = parseaddr(settings.mail_sender)[1]
     boto3.client("ses", region_name=settings.region).verify_email_identity(EmailAddress=sender)
+    prepare_webhooks(settings)
+
+
+def prepare_webhooks(settings: Settings) -> None:
+    """The sender's queue with its dead-letter queue, and the key that seals the signing
+    secrets under the alias the settings name (infra/resources.json deployed)."""
+    import json
+
+    import boto3
+
+    sqs = boto3.client("sqs", region_name=settings.region)
+    dlq = sqs.create_queue(QueueName=f"{settings.webhook_queue_name}-dlq")["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])[
+        "Attributes"]["QueueArn"]
+    sqs.create_queue(QueueName=settings.webhook_queue_name, Attributes={
+        "VisibilityTimeout": "180",
+        "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": "5"})})
+    kms = boto3.client("kms", region_name=settings.region)
+    key = kms.create_key(Description="freigabe webhook signing secrets")["KeyMetadata"]["KeyId"]
+    kms.create_alias(AliasName=settings.webhook_kms_key_id, TargetKeyId=key)
 
 
 def seed_demo(container: Any, *, people: bool = True) -> list[str]:

@@ -31,7 +31,7 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from chalicelib.clock import Clock, iso
-from chalicelib.privacy import rules, search
+from chalicelib.privacy import events, rules, search
 from chalicelib.secrets_util import new_id
 from chalicelib.storage.dynamo import (
     Condition,
@@ -133,9 +133,11 @@ def public_activity(item: Item) -> dict[str, Any]:
 
 
 class AddressBook:
-    def __init__(self, table: Table, clock: Clock) -> None:
+    def __init__(self, table: Table, clock: Clock, *, events: Any = None) -> None:
         self.table = table
         self.clock = clock
+        # Webhook events (chalicelib/privacy/events.py) ride in each change's transaction.
+        self.events = events
 
     def find_id_by_email(self, agency_id: str, email: str) -> str | None:
         entry = self.table.get(*email_index_key(agency_id, email))
@@ -266,6 +268,8 @@ class AddressBook:
                       condition=condition, label="address")
         self.stage_activity(tx, agency_id, address_id, activity)
         if state.resets:
+            events.emit_store_until_cleared(self.events, tx, agency_id, address_id,
+                                            activity.get("registration_id") or now)
             self.stage_activity(tx, agency_id, address_id, reset_activity(
                 state.auto_until, property_id), at=self.clock.now() + timedelta(milliseconds=1))
         return address_id
@@ -316,6 +320,7 @@ class AddressBook:
             update.removes.extend(["gdpr_pk", "gdpr_sk"])
         tx.update(self.table, *address_key(agency_id, address_id), update,
                   condition=Condition("{version} = {:v}", v=before["version"]), label=label)
+        events.emit_changes(self.events, tx, before, after, self.clock.now())
         if mirror_email and after.get("email") and (
                 mirror(before) != mirror(after)
                 or search.mirror_fields(before) != search.mirror_fields(after)):

@@ -39,7 +39,7 @@ from chalicelib.clock import Clock, berlin_date, iso, parse_iso
 from chalicelib.errors import Unavailable
 from chalicelib.metrics import DELETIONS, Recorder
 from chalicelib.metrics import NULL as NULL_METRICS
-from chalicelib.privacy import rules
+from chalicelib.privacy import events, rules
 from chalicelib.privacy.addresses import (
     AddressBook,
     activity_pk,
@@ -102,6 +102,9 @@ class Erasure:
         # The erasure ledger (chalicelib/privacy/ledger.py): what a restore must not revive.
         self.ledger = ledger
         self._tables = {"addresses": self.table, "tours": tours, "core": core}
+        # ``holder(agency_id, address_id)``: erases the person's data held elsewhere;
+        # idempotent (a resumed clean-up runs it again).
+        self.holders: list[Callable[[str, str], Any]] = []
 
     def email_hash(self, email: str) -> str:
         """Keyed (HMAC) so the tombstone alone reveals nothing; with the email the
@@ -149,6 +152,7 @@ class Erasure:
             if self.ledger is not None:
                 self.ledger.stage(tx, agency_id, address_id, tombstone["email_hash"],
                                   self.clock.now())
+            events.emit_deleted(self.book.events, tx, item, self.clock.now())
             try:
                 tx.execute()
             except TransactionCancelled as exc:
@@ -290,6 +294,9 @@ class Erasure:
                 if not items or more is None:
                     break
         self._delete_chunks(keys)
+        # Other holders of the person's data (webhook deliveries not gone out yet).
+        for holder in self.holders:
+            holder(agency_id, address_id)
         done = iso(self.clock.now())
         # The proof copy first: the tombstone's pending mark is what a resumed clean-up
         # looks for, so it goes last (a crash between the two left the proof "pending").
