@@ -72,8 +72,12 @@ def main() -> int:
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
+    from devstack import webhook_worker
 
-    print("freigabe local stack (moto in-process: DynamoDB, SES, EventBridge; S3 in server mode)")
+    webhook_worker.start(container, application.webhook_sender, stopping)
+
+    print("freigabe local stack (moto in-process: DynamoDB, SES, EventBridge, SQS, KMS; "
+          "S3 in server mode)")
     if not fast:
         print("  note: moto's own Query and transactions (slow as the tables grow): "
               f"DEVSTACK_PLAIN_MOTO=1 or moto is not {fastmoto.MOTO_VERSION}")

@@ -16,13 +16,15 @@ from typing import Any
 INFRA = Path(__file__).resolve().parent
 STAGES = ("dev", "prod")
 # Chalice's logical ids of the functions that are invoked asynchronously (schedules, SNS).
-ASYNC_FUNCTIONS = ("MailRetry", "ReviewSweep", "RetentionSweep", "SesFeedback")
-ALL_FUNCTIONS = ("APIHandler", "Ops", *ASYNC_FUNCTIONS)
+ASYNC_FUNCTIONS = ("MailRetry", "ReviewSweep", "RetentionSweep", "SesFeedback", "WebhookRetry")
+ALL_FUNCTIONS = ("APIHandler", "Ops", "WebhookSender", *ASYNC_FUNCTIONS)
 NIGHTLY_JOBS = ("review-sweep", "retention-sweep")
 # One instance at a time: the sweeps continue from checkpoints and the mail job claims
 # records, so a second concurrent run only burns reads (and, on a stuck run, doubles
 # the load on SES). Webhook delivery adds its worker here when it lands.
-SINGLE_INSTANCE = ("MailRetry", "ReviewSweep", "RetentionSweep")
+SINGLE_INSTANCE = ("MailRetry", "ReviewSweep", "RetentionSweep", "WebhookRetry")
+# The webhook sender's own reserved concurrency (.chalice/config.json) bounds the load on
+# the agencies' endpoints and keeps slow endpoints from taking the account's concurrency.
 # API Gateway access log: the route template, never ``$context.path`` (link paths carry
 # secret tokens) and no source IP (personal data).
 ACCESS_LOG_FORMAT = json.dumps({
@@ -96,6 +98,7 @@ def build(stage: str) -> dict[str, Any]:
     pool = resources["UserPool"]
     pool["DeletionPolicy"] = pool["UpdateReplacePolicy"] = "Retain" if prod else "Delete"
     pool["Properties"]["DeletionProtection"] = "ACTIVE" if prod else "INACTIVE"
+    resources.update(copy.deepcopy(_load("webhooks.json")["Resources"]))
 
     # Chalice's functions: their log groups, async retry settings, error alarms, and the
     # SNS subscription pointed at the stack's own feedback topic.
@@ -126,6 +129,8 @@ def build(stage: str) -> dict[str, Any]:
             "FREIGABE_MEDIA_BUCKET": {"Ref": "MediaBucket"},
             "FREIGABE_COGNITO_USER_POOL_ID": {"Ref": "UserPool"},
             "FREIGABE_COGNITO_CLIENT_ID": {"Ref": "UserPoolClient"},
+            "FREIGABE_WEBHOOK_QUEUE_URL": {"Ref": "WebhookQueue"},
+            "FREIGABE_WEBHOOK_KMS_KEY_ID": {"Ref": "WebhookSecretsKey"},
         }}}}
     for fn in SINGLE_INSTANCE:
         resources[fn]["Properties"]["ReservedConcurrentExecutions"] = 1
@@ -166,6 +171,8 @@ def build(stage: str) -> dict[str, Any]:
                         "${AWS::StackName}-ses-feedback"}
     resources["SesFeedback"]["Properties"]["Events"] = {
         "SesFeedbackSnsSubscription": {"Properties": {"Topic": topic}}}
+
+    _webhook_delivery(resources, stage)
 
     # API Gateway's metrics are keyed by API name and stage. Chalice names every stage's API
     # after the app ("freigabe"), so dev and prod in one account would share one 5xx metric:
@@ -215,6 +222,41 @@ def public_origin(stage: str) -> str:
     url = config["stages"][stage]["environment_variables"]["FREIGABE_PUBLIC_BASE_URL"]
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}"
+
+
+def _webhook_delivery(resources: dict[str, Any], stage: str) -> None:
+    """The sender reads the stack's own queue (Chalice writes the event source with the
+    placeholder name from app.py), and an alarm on the share of failed attempts."""
+    # (The function's FREIGABE_WEBHOOK_QUEUE_URL Ref orders it after the queue.)
+    resources["WebhookSender"]["Properties"]["Events"] = {
+        "WebhookSenderSqsEventSource": {"Properties": {"Queue": {
+            "Fn::Sub": "arn:${AWS::Partition}:sqs:${AWS::Region}:${AWS::AccountId}:"
+                       "${AWS::StackName}-webhooks"}}}}
+    dimensions = [{"Name": "service", "Value": METRICS_SERVICE},
+                  {"Name": "stage", "Value": stage}]
+
+    def metric(metric_id: str, name: str) -> dict[str, Any]:
+        return {"Id": metric_id, "ReturnData": False, "MetricStat": {
+            "Metric": {"Namespace": METRICS_NAMESPACE, "MetricName": name,
+                       "Dimensions": dimensions},
+            "Period": 900, "Stat": "Sum"}}
+
+    resources["WebhookFailureRateAlarm"] = {
+        "Type": "AWS::CloudWatch::Alarm",
+        "Properties": {
+            "AlarmDescription": "More than half of the webhook attempts failed in 15 minutes "
+                                "(at least 20 attempts; docs/operations.md)",
+            "Metrics": [
+                metric("failed", "WebhookAttemptFailed"),
+                metric("delivered", "WebhookDelivered"),
+                {"Id": "rate", "ReturnData": True, "Label": "failed share",
+                 "Expression": "IF(failed + delivered >= 20, failed / (failed + delivered), 0)"},
+            ],
+            "EvaluationPeriods": 1, "Threshold": 0.5,
+            "ComparisonOperator": "GreaterThanThreshold", "TreatMissingData": "notBreaching",
+            "AlarmActions": [{"Ref": "AlarmTopic"}], "OKActions": [{"Ref": "AlarmTopic"}],
+        },
+    }
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -29,9 +29,19 @@ FUNCTIONS = {
     "retention_sweep": (True, True),
     "ses_feedback": (False, True),
     "ops": (True, False),  # runs jobs on request (docs/operations.md)
+    "webhook_sender": (False, False),  # SQS event source
+    "webhook_retry": (False, True),
 }
 # Functions that reach the private media bucket (presigning, upload checks, deletes).
 MEDIA_FUNCTIONS = frozenset({"api_handler"})
+# Webhooks (issue 16): who queues deliveries (every function whose changes emit events),
+# who reads the queue (the sender's event source), who seals and who opens secrets.
+WEBHOOK_QUEUE_SENDERS = ("api_handler", "retention_sweep", "review_sweep", "ops",
+                         "webhook_sender", "webhook_retry")
+WEBHOOK_QUEUE_CONSUMERS = ("webhook_sender",)
+SECRET_SEALERS = ("api_handler",)
+SECRET_OPENERS = ("webhook_sender", "webhook_retry", "ops")
+WEBHOOK_QUEUE = "${AWS::StackName}-webhooks"
 ARN = "arn:${AWS::Partition}:%s:${AWS::Region}:${AWS::AccountId}:%s"
 # Who administers the user pool's people (invitations, roles, disables, resets, sign-out):
 # the API and the ops function (create_agency, QA members). InitiateAuth and
@@ -74,6 +84,7 @@ def policy(stage: str, function: str) -> dict[str, Any]:
         statements.append({
             "Sid": "OnFailureDestination", "Effect": "Allow", "Action": "sqs:SendMessage",
             "Resource": {"Fn::Sub": ARN % ("sqs", "${AWS::StackName}-failed-events")}})
+    statements.extend(_webhook_statements(function))
     return {"Version": "2012-10-17", "Statement": statements}
 
 
@@ -87,6 +98,29 @@ def media_statements() -> list[dict[str, Any]]:
         {"Sid": "MediaList", "Effect": "Allow", "Action": "s3:ListBucket",
          "Resource": {"Fn::Sub": "${MediaBucket.Arn}"}},
     ]
+
+
+def _webhook_statements(function: str) -> list[dict[str, Any]]:
+    queue = {"Fn::Sub": ARN % ("sqs", WEBHOOK_QUEUE)}
+    key = {"Fn::Sub": "${WebhookSecretsKey.Arn}"}
+    statements: list[dict[str, Any]] = []
+    if function in WEBHOOK_QUEUE_SENDERS:
+        statements.append({"Sid": "WebhookQueue", "Effect": "Allow",
+                           "Action": ["sqs:SendMessage", "sqs:GetQueueUrl"],
+                           "Resource": queue})
+    if function in WEBHOOK_QUEUE_CONSUMERS:
+        statements.append({"Sid": "WebhookQueueSource", "Effect": "Allow",
+                           "Action": ["sqs:ReceiveMessage", "sqs:DeleteMessage",
+                                      "sqs:GetQueueAttributes"], "Resource": queue})
+    # The encryption context names the webhook: a ciphertext opens only for its own.
+    context = {"Null": {"kms:EncryptionContext:webhook_id": "false"}}
+    if function in SECRET_SEALERS:
+        statements.append({"Sid": "WebhookSecretsSeal", "Effect": "Allow",
+                           "Action": "kms:Encrypt", "Resource": key, "Condition": context})
+    if function in SECRET_OPENERS:
+        statements.append({"Sid": "WebhookSecretsOpen", "Effect": "Allow",
+                           "Action": "kms:Decrypt", "Resource": key, "Condition": context})
+    return statements
 
 
 def file_name(stage: str, function: str) -> str:

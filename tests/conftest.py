@@ -156,6 +156,8 @@ def container(aws: None, settings: Settings, clock: FixedClock) -> Iterator[Cont
     recorder.hook(container.dynamodb)
     recorder.hook(container.ses)
     recorder.hook(container.s3)
+    recorder.hook(container.sqs)
+    recorder.hook(container.kms)
     configure_logging()
     audit = LogAudit()
     logging.getLogger("freigabe").addHandler(audit)

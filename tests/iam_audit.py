@@ -19,6 +19,7 @@ from infra.policies import FUNCTIONS, STAGES, file_name
 CHALICE = Path(__file__).resolve().parent.parent / ".chalice"
 ACCOUNT = "123456789012"
 REGION = "eu-central-1"
+WEBHOOK_KEY_ARN = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/webhook-secrets"
 
 # The Lambda function whose code is running: HTTP requests run in api_handler; the test
 # client's lambda_.invoke and the /dev/jobs runner set the job's function.
@@ -73,6 +74,14 @@ def required(service: str, operation: str, params: dict[str, Any]) -> Iterator[t
             yield "ses:SendEmail", _arn("ses", f"configuration-set/{params['ConfigurationSetName']}")
     elif service == "s3":
         yield from _s3(operation, params)
+    elif service == "sqs" and "QueueUrl" in params:
+        action = "SendMessage" if operation == "SendMessageBatch" else operation
+        yield f"sqs:{action}", _arn("sqs", params["QueueUrl"].rsplit("/", 1)[-1])
+    elif service == "sqs" and operation == "GetQueueUrl":
+        yield "sqs:GetQueueUrl", _arn("sqs", params["QueueName"])
+    elif service == "kms" and operation in ("Encrypt", "Decrypt"):
+        # The webhook key (the audit's stand-in for the template's WebhookSecretsKey).
+        yield f"kms:{operation}", WEBHOOK_KEY_ARN
     elif service == "ssm" and operation == "GetParameter":
         yield "ssm:GetParameter", _arn("ssm", "parameter/" + params["Name"].lstrip("/"))
     else:
@@ -129,7 +138,8 @@ def load_policy(stage: str, function: str, stack: str) -> dict[str, Any]:
     names = {"AWS::Partition": "aws", "AWS::Region": REGION, "AWS::AccountId": ACCOUNT,
              "AWS::StackName": stack, "MediaBucket.Arn": f"arn:aws:s3:::{stack}-media",
              # The template's user pool (infra/cognito.json): the test stack's pool ARN.
-             "UserPool.Arn": _arn("cognito-idp", f"userpool/{REGION}_{stack}")}
+             "UserPool.Arn": _arn("cognito-idp", f"userpool/{REGION}_{stack}"),
+             "WebhookSecretsKey.Arn": WEBHOOK_KEY_ARN}
     doc = json.loads((CHALICE / file_name(stage, function)).read_text())
     for statement in doc["Statement"]:
         resources = statement["Resource"]

@@ -77,7 +77,18 @@ def receiver_fixture() -> Iterator[Receiver]:
 
 
 def queued(container: Any) -> list[str]:
-    """Takes every visible message off the sender's queue (moto)."""
+    """Takes every visible message off the sender's queue (moto), as the sender's event
+    source mapping does (with the sender's role, for the IAM audit)."""
+    from tests.iam_audit import current_function
+
+    token = current_function.set("webhook_sender")
+    try:
+        return _receive_all(container)
+    finally:
+        current_function.reset(token)
+
+
+def _receive_all(container: Any) -> list[str]:
     queue = container.webhook_queue
     bodies: list[str] = []
     while True:

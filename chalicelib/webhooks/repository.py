@@ -15,12 +15,12 @@
 from __future__ import annotations
 
 import contextlib
-import secrets
 import zlib
 from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib.clock import epoch_seconds, iso
+from chalicelib.secrets_util import new_id
 from chalicelib.storage.dynamo import (
     Condition,
     ConditionFailed,
@@ -53,7 +53,14 @@ def subject_pk(agency_id: str, address_id: str) -> str:
 
 
 def new_delivery_id(now: datetime) -> str:
-    return f"{int(now.timestamp() * 1000):013d}{secrets.token_hex(8)}"
+    """Sorts by creation time (the log is newest first): the milliseconds in ten letters
+    (base 26, fixed width), then 80 random bits."""
+    ms = int(now.timestamp() * 1000)
+    letters = ""
+    for _ in range(10):
+        ms, digit = divmod(ms, 26)
+        letters = chr(ord("a") + digit) + letters
+    return letters + new_id()[:16]
 
 
 def _due_pk(delivery_id: str) -> str:
@@ -113,9 +120,11 @@ class WebhookRepository:
         self._stage_subscriptions(tx, agency_id, webhook["events"], webhook["webhook_id"],
                                   add=False)
 
-    def replace_secrets(self, webhook: Item, sealed: list[dict[str, Any]]) -> None:
+    def replace_secrets(self, webhook: Item, sealed: list[dict[str, Any]], now: datetime
+                        ) -> None:
         self.core.update(*webhook_key(webhook["agency_id"], webhook["webhook_id"]),
-                         Update(sets={"secrets": sealed}, adds={"version": 1}),
+                         Update(sets={"secrets": sealed, "secret_rotated_at": iso(now)},
+                                adds={"version": 1}),
                          Condition("{version} = {:v}", v=webhook["version"]))
 
     def subscription(self, agency_id: str, event_type: str, shard: int) -> tuple[int, set[str]]:

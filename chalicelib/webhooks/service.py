@@ -5,6 +5,7 @@ data (the Art. 15 export lists pending deliveries about a person, an erasure scr
 from __future__ import annotations
 
 import json
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -112,11 +113,11 @@ class WebhookService:
         sealed = [{"sealed": self.box.seal(agency_id, webhook_id, secret),
                    "created_at": iso(now), "retire_at": None}, *kept]
         try:
-            self.repo.replace_secrets(item, sealed)
+            self.repo.replace_secrets(item, sealed, now)
         except ConditionFailed as exc:
             raise Conflict("Der Webhook wurde gleichzeitig geändert. Bitte erneut versuchen.",
                            code="version_conflict") from exc
-        return {**public_webhook(item), "secret": secret,
+        return {**public_webhook({**item, "secret_rotated_at": iso(now)}), "secret": secret,
                 "previous_secret_valid_until": retire_at if kept else None}
 
     def ping(self, agency_id: str, webhook_id: str) -> dict[str, Any]:
@@ -131,6 +132,8 @@ class WebhookService:
                    limit: int) -> dict[str, Any]:
         self._owned(agency_id, webhook_id)
         before = cursor.decode(cursor_value, "")
+        if before is not None and not re.fullmatch(r"[a-z2-7]{26}", before):
+            raise ValidationFailed({"cursor": "Ungültiger Cursor."})
         items, last = self.repo.deliveries(webhook_id, limit, before)
         return {"deliveries": [public_delivery(i) for i in items],
                 "next_cursor": cursor.encode(last) if last else None}

@@ -15,8 +15,9 @@ import pytest
 from devstack.tables import table_definitions
 
 ROOT = Path(__file__).resolve().parent.parent.parent
-FUNCTIONS = ("APIHandler", "Ops", "MailRetry", "ReviewSweep", "RetentionSweep", "SesFeedback")
-ASYNC = ("MailRetry", "ReviewSweep", "RetentionSweep", "SesFeedback")
+FUNCTIONS = ("APIHandler", "Ops", "MailRetry", "ReviewSweep", "RetentionSweep", "SesFeedback",
+             "WebhookSender", "WebhookRetry")
+ASYNC = ("MailRetry", "ReviewSweep", "RetentionSweep", "SesFeedback", "WebhookRetry")
 
 
 def _package(stage: str, out: Path) -> dict[str, Any]:
@@ -85,7 +86,8 @@ def test_functions_logs_retries_alarms(template: tuple[str, dict[str, Any]]) -> 
         assert "FREIGABE_HASH_KEY" not in env
         assert r[fn]["Properties"]["Role"]["Fn::GetAtt"][0] in r
     alarms = {(v["Properties"]["Namespace"], v["Properties"]["MetricName"])
-              for v in _of_type(t, "AWS::CloudWatch::Alarm").values()}
+              for v in _of_type(t, "AWS::CloudWatch::Alarm").values()
+              if "MetricName" in v["Properties"]}  # metric-math alarms have none
     assert {("AWS/ApiGateway", "5XXError"), ("AWS/Lambda", "Errors"),
             ("AWS/SQS", "ApproximateNumberOfMessagesVisible"),
             ("AWS/SES", "Reputation.BounceRate"), ("AWS/SES", "Reputation.ComplaintRate"),
@@ -133,7 +135,8 @@ def test_both_topics_use_one_customer_managed_key_that_alarms_and_ses_may_use(
     _, t = template
     r = t["Resources"]
     keys = _of_type(t, "AWS::KMS::Key")
-    assert list(keys) == ["NotificationKey"]
+    # The webhook signing secrets have a key of their own (no service may use it).
+    assert sorted(keys) == ["NotificationKey", "WebhookSecretsKey"]
     for topic in _of_type(t, "AWS::SNS::Topic").values():
         assert topic["Properties"]["KmsMasterKeyId"] == {"Ref": "NotificationKey"}
     assert set(_of_type(t, "AWS::SNS::Topic")) == {"AlarmTopic", "SesFeedbackTopic"}
@@ -181,3 +184,43 @@ def test_the_api_stage_is_throttled_and_logs_route_templates_only(
     assert r["ApiAccessLogGroup"]["Properties"]["RetentionInDays"] == 30
     assert r["ApiGatewayAccount"]["Properties"]["CloudWatchRoleArn"] == {
         "Fn::GetAtt": ["ApiGatewayCloudWatchRole", "Arn"]}
+
+
+# -- issue 16: webhook delivery -------------------------------------------------------------
+
+def test_webhook_delivery_path(template: tuple[str, dict[str, Any]]) -> None:
+    """The queue with its dead-letter queue feeds the sender (the stack's own queue, one
+    message per invocation, reserved concurrency); the retry job runs alone; the secrets'
+    key is the stack's own with no service principal; alarms watch the dead-letter queue
+    and the share of failed attempts; every function knows the queue and the key."""
+    stage, t = template
+    r = t["Resources"]
+    queue = r["WebhookQueue"]["Properties"]
+    assert queue["QueueName"] == {"Fn::Sub": "${AWS::StackName}-webhooks"}
+    assert queue["RedrivePolicy"]["deadLetterTargetArn"] == {
+        "Fn::GetAtt": ["WebhookDeadLetterQueue", "Arn"]}
+    sender = r["WebhookSender"]["Properties"]
+    assert queue["VisibilityTimeout"] >= 6 * sender["Timeout"]  # AWS's advice for SQS sources
+    assert sender["ReservedConcurrentExecutions"] >= 1
+    (source,) = sender["Events"].values()
+    assert source["Type"] == "SQS"
+    assert source["Properties"]["Queue"] == {"Fn::Sub": (
+        "arn:${AWS::Partition}:sqs:${AWS::Region}:${AWS::AccountId}:${AWS::StackName}-webhooks")}
+    assert source["Properties"]["BatchSize"] == 1
+    assert r["WebhookRetry"]["Properties"]["ReservedConcurrentExecutions"] == 1
+    schedules = [e for e in r["WebhookRetry"]["Properties"]["Events"].values()]
+    assert [e["Properties"]["Schedule"] for e in schedules] == ["rate(5 minutes)"]
+    key = r["WebhookSecretsKey"]["Properties"]
+    assert key["EnableKeyRotation"] is True
+    assert all("Service" not in s["Principal"] for s in key["KeyPolicy"]["Statement"])
+    dlq_alarm = r["WebhookDeadLetterQueueAlarm"]["Properties"]
+    assert dlq_alarm["Dimensions"][0]["Value"] == {
+        "Fn::GetAtt": ["WebhookDeadLetterQueue", "QueueName"]}
+    rate = r["WebhookFailureRateAlarm"]["Properties"]
+    stats = [m["MetricStat"]["Metric"] for m in rate["Metrics"] if "MetricStat" in m]
+    assert {m["MetricName"] for m in stats} == {"WebhookAttemptFailed", "WebhookDelivered"}
+    assert all({"Name": "stage", "Value": stage} in m["Dimensions"] for m in stats)
+    for fn in FUNCTIONS:
+        env = r[fn]["Properties"]["Environment"]["Variables"]
+        assert env["FREIGABE_WEBHOOK_QUEUE_URL"] == {"Ref": "WebhookQueue"}
+        assert env["FREIGABE_WEBHOOK_KMS_KEY_ID"] == {"Ref": "WebhookSecretsKey"}
