@@ -361,7 +361,8 @@ class Container:
         return TourService(TourRepository(self.table("tours")), self.core_table, self.addresses,
                            self.links, self.outbox, self.clock, self.settings,
                            metrics=self.metrics,
-                           agency_privacy_url=self.agency_profiles.privacy_url)
+                           agency_privacy_url=self.agency_profiles.privacy_url,
+                           events=self.events)
 
     @cached_property
     def gdpr(self) -> Gdpr:

@@ -13,7 +13,9 @@ from chalicelib.mail.outbox import Outbox, OutboxMail
 from chalicelib.metrics import UNLOCKS, Recorder
 from chalicelib.secrets_util import new_secret, sha256_hex
 from chalicelib.storage.dynamo import Table, Transaction, TransactionCancelled
+from chalicelib.tours import events as tour_events
 from chalicelib.tours import mails
+from chalicelib.tours.events import Emitter
 from chalicelib.tours.model import decision_status
 from chalicelib.tours.repository import TourRepository
 from chalicelib.tours.views import (
@@ -27,7 +29,8 @@ from chalicelib.tours.views import (
 
 class Decisions:
     def __init__(self, repo: TourRepository, core: Table, links: LinkService, outbox: Outbox,
-                 clock: Clock, metrics: Recorder) -> None:
+                 clock: Clock, metrics: Recorder, events: Emitter | None = None) -> None:
+        self.events = events
         self.repo = repo
         self.core = core
         self.links = links
@@ -90,6 +93,8 @@ class Decisions:
                                       new=new_status, sets=sets, viewer_hash=viewer_hash)
         self.repo.stage_counters(tx, snapshot["tour_id"],
                                  {"pending_approval": -1, new_status: 1})
+        tour_events.decided(self.events, tx, snapshot, tour_events.UNLOCKED
+                            if decision == "approve" else tour_events.DENIED, now)
         kind = "tour_access_granted" if decision == "approve" else "tour_access_denied"
         return self.outbox.stage(tx, [OutboxMail(f"{registration_id}-decision", kind, mail,
                                                  ref_kind="registration", ref_id=registration_id)])

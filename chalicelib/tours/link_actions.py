@@ -11,8 +11,10 @@ from chalicelib.links.service import Outcome, Page, StaleLink, Submission
 from chalicelib.metrics import UNLOCKS, Recorder
 from chalicelib.secrets_util import new_secret, sha256_hex
 from chalicelib.storage.dynamo import Item, Transaction
+from chalicelib.tours import events as tour_events
 from chalicelib.tours import mails
 from chalicelib.tours.decisions import Decisions
+from chalicelib.tours.events import Emitter
 from chalicelib.tours.repository import TourRepository
 from chalicelib.tours.views import entry_url
 
@@ -20,7 +22,9 @@ from chalicelib.tours.views import entry_url
 class UnlockAction:
     """E-Mail-Freigabe: the prospect's one click unlocks the tour and leads into it."""
 
-    def __init__(self, repo: TourRepository, clock: Clock, metrics: Recorder) -> None:
+    def __init__(self, repo: TourRepository, clock: Clock, metrics: Recorder,
+                 events: Emitter | None = None) -> None:
+        self.events = events
         self.repo = repo
         self.clock = clock
         self.metrics = metrics
@@ -43,6 +47,7 @@ class UnlockAction:
             tx, registration_id, expected="pending_email", new="unlocked",
             sets={"unlocked_at": now}, viewer_hash=sha256_hex(secret))
         self.repo.stage_counters(tx, ctx["tour_id"], {"pending_email": -1, "unlocked": 1})
+        tour_events.decided(self.events, tx, ctx, tour_events.UNLOCKED, now)
         return Outcome(
             page=Page(heading="Rundgang freigeschaltet",
                       paragraphs=["Sie werden zum Rundgang weitergeleitet."],

@@ -24,7 +24,8 @@ from chalicelib.storage.dynamo import (
     TransactionCancelled,
     Update,
 )
-from chalicelib.tours import mails
+from chalicelib.tours import events, mails
+from chalicelib.tours.events import Emitter
 from chalicelib.tours.model import rate_window, validate_registration
 from chalicelib.tours.repository import TourRepository
 from chalicelib.tours.views import PURPOSE_APPROVE, PURPOSE_DENY, PURPOSE_UNLOCK
@@ -47,7 +48,8 @@ def email_rate_key(hash_key: str, tour_id: str, email: str, window: str) -> str:
 class Registration:
     def __init__(self, repo: TourRepository, core: Table, addresses: AddressBook,
                  links: LinkService, outbox: Outbox, clock: Clock, settings: Settings,
-                 metrics: Recorder) -> None:
+                 metrics: Recorder, events: Emitter | None = None) -> None:
+        self.events = events
         self.repo = repo
         self.core = core
         self.addresses = addresses
@@ -118,6 +120,17 @@ class Registration:
         if lead.viewpoint_id:  # the way back into the tour leads there (&ansicht=)
             snapshot["viewpoint_id"] = lead.viewpoint_id
         agency_id = tour["agency_id"]
+        activity = {"type": "inquiry", "property_id": tour.get("property_id"),
+                    "note": f"Registrierung für den Rundgang „{tour['title']}“",
+                    "source": "tour_registration", "tour_id": tour["tour_id"],
+                    "registration_id": registration_id}
+        address_id = self.addresses.stage_lead(
+            tx, agency_id, existing_address,
+            LeadContact(**{k: getattr(lead, k) for k in (
+                "email", "first_name", "last_name", "phone", "street", "zip", "city")}),
+            activity)
+        # The links' context too: their POST emits events that name the address.
+        snapshot["address_id"] = address_id
         link_hashes: dict[str, str] = {}
         outgoing: list[OutboxMail] = []
         ref = {"ref_kind": "registration", "ref_id": registration_id}
@@ -151,22 +164,15 @@ class Registration:
                     dashboard_url=f"{self.settings.public_base_url}/dashboard/#/tours/"
                                   f"{tour['tour_id']}/leads/{registration_id}"),
                 **ref))
-        activity = {"type": "inquiry", "property_id": tour.get("property_id"),
-                    "note": f"Registrierung für den Rundgang „{tour['title']}“",
-                    "source": "tour_registration", "tour_id": tour["tour_id"],
-                    "registration_id": registration_id}
-        address_id = self.addresses.stage_lead(
-            tx, agency_id, existing_address,
-            LeadContact(**{k: getattr(lead, k) for k in (
-                "email", "first_name", "last_name", "phone", "street", "zip", "city")}),
-            activity)
-        self.repo.stage_registration(tx, {
+        registration = {
             **snapshot, "status": status, "mode": tour["protection"]["mode"],
             "created_at": iso(now), "privacy_accepted_at": iso(now),
             "viewer_hashes": {sha256_hex(secret)}, "link_hashes": link_hashes,
             "address_id": address_id, "undeliverable": False, "version": 1,
             "viewing_stats_accepted": lead.viewing_stats_accepted,
-        })
+        }
+        self.repo.stage_registration(tx, registration)
+        events.created(self.events, tx, registration, tour.get("property_id"))
         self.repo.stage_counters(tx, tour["tour_id"], {"registrations": 1, status: 1})
         staged = self.outbox.stage(tx, outgoing)
         return Registered(registration_id, f"{registration_id}.{secret}", status), staged

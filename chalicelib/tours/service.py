@@ -20,6 +20,7 @@ from chalicelib.secrets_util import new_id, same_secret, sha256_hex
 from chalicelib.storage import cursor
 from chalicelib.storage.dynamo import ConditionFailed, Item, Table, Transaction
 from chalicelib.tours.decisions import Decisions
+from chalicelib.tours.events import Emitter
 from chalicelib.tours.link_actions import DecisionAction, UnlockAction
 from chalicelib.tours.model import OriginPolicy, TourInput, access_status, initial_status
 from chalicelib.tours.registration import Registered, Registration, email_rate_key
@@ -49,8 +50,8 @@ class TourService:
     def __init__(self, repo: TourRepository, core: Table, addresses: AddressBook,
                  links: LinkService, outbox: Outbox, clock: Clock, settings: Settings, *,
                  metrics: Recorder = NULL_METRICS,
-                 agency_privacy_url: Callable[[str], str | None] = lambda agency_id: None
-                 ) -> None:
+                 agency_privacy_url: Callable[[str], str | None] = lambda agency_id: None,
+                 events: Emitter | None = None) -> None:
         self.repo = repo
         # The agency profile's privacy policy (agencies.profile): a protected tour without
         # its own privacy_url uses it.
@@ -63,9 +64,9 @@ class TourService:
         self.clock = clock
         self.settings = settings
         self.registration = Registration(repo, core, addresses, links, outbox, clock, settings,
-                                         metrics)
-        self.decisions = Decisions(repo, core, links, outbox, clock, metrics)
-        links.register(PURPOSE_UNLOCK, UnlockAction(repo, clock, metrics))
+                                         metrics, events)
+        self.decisions = Decisions(repo, core, links, outbox, clock, metrics, events)
+        links.register(PURPOSE_UNLOCK, UnlockAction(repo, clock, metrics, events))
         links.register(PURPOSE_APPROVE, DecisionAction(self.decisions, "approve"))
         links.register(PURPOSE_DENY, DecisionAction(self.decisions, "deny"))
         outbox.on_permanent_failure("registration", self._mail_failed)

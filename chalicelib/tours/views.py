@@ -70,6 +70,7 @@ def snapshot_of(item: Item) -> dict[str, Any]:
         "agency_id": item["agency_id"], "tour_title": item["tour_title"],
         "tour_url": item["tour_url"], "contact": item["contact"], "prospect": item["prospect"],
         **({"viewpoint_id": item["viewpoint_id"]} if item.get("viewpoint_id") else {}),
+        "address_id": item.get("address_id"),
     }
 
 
