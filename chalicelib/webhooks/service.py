@@ -125,7 +125,10 @@ class WebhookService:
         tx = Transaction(self.repo.core.client)
         delivery_id = self.events.stage_direct(tx, agency_id, webhook_id, model.PING, {},
                                                key=new_id())
-        tx.execute()
+        try:
+            tx.execute()
+        except TransactionCancelled as exc:
+            raise Unavailable(retry_after=1) from exc
         return {"webhook_id": webhook_id, "delivery_id": delivery_id, "status": "pending"}
 
     def deliveries(self, agency_id: str, webhook_id: str, cursor_value: str | None,

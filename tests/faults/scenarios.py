@@ -283,6 +283,47 @@ def answer_access_request(w: World) -> Act:
     return _call(w, "POST", f"/agency/gdpr/access-requests/{request_id}/answer")
 
 
+# A receiver nobody listens on: every attempt fails (connection refused).
+DEAD_RECEIVER = "http://127.0.0.1:9/hook"
+
+
+def _webhook(w: World) -> str:
+    return w.ok(w.http.post("/agency/webhooks", {"url": DEAD_RECEIVER,
+                                                 "events": ["address.deleted"]}, token=DEMO),
+                201)["webhook_id"]
+
+
+def create_webhook(w: World) -> Act:
+    return _call(w, "POST", "/agency/webhooks",
+                 {"url": DEAD_RECEIVER, "events": ["registration.created", "address.deleted"]})
+
+
+def delete_webhook(w: World) -> Act:
+    return _call(w, "DELETE", f"/agency/webhooks/{_webhook(w)}")
+
+
+def rotate_webhook_secret(w: World) -> Act:
+    return _call(w, "POST", f"/agency/webhooks/{_webhook(w)}/rotate-secret")
+
+
+def ping_webhook(w: World) -> Act:
+    return _call(w, "POST", f"/agency/webhooks/{_webhook(w)}/ping")
+
+
+def retry_delivery(w: World) -> Act:
+    """A ping that failed every attempt of its schedule (the job on a moving clock)."""
+    webhook_id = _webhook(w)
+    delivery_id = w.ok(w.http.post(f"/agency/webhooks/{webhook_id}/ping", token=DEMO),
+                       202)["delivery_id"]
+    for _ in range(12):
+        w.clock.advance(hours=13)
+        w.ok(w.http.post("/dev/jobs/webhook-retry", {}))
+    [record] = w.ok(w.http.get(f"/agency/webhooks/{webhook_id}/deliveries",
+                               token=DEMO))["deliveries"]
+    assert record["status"] == "failed", record
+    return _call(w, "POST", f"/agency/webhooks/{webhook_id}/deliveries/{delivery_id}/retry")
+
+
 def create_property(w: World) -> Act:
     return _call(w, "POST", "/agency/properties", {"title": "Altbau"})
 
@@ -369,4 +410,14 @@ SCENARIOS = [
     Scenario("consent link", "POST", "/links/consent/{token}", consent_link),
     Scenario("deletion link", "POST", "/links/deletion-request/{token}", deletion_link),
     Scenario("correction link", "POST", "/links/correction/{token}", correction_link),
+    Scenario("create webhook", "POST", "/agency/webhooks", create_webhook, 201,
+             repeatable=True),
+    Scenario("delete webhook", "DELETE", "/agency/webhooks/{webhook_id}", delete_webhook),
+    Scenario("rotate webhook secret", "POST", "/agency/webhooks/{webhook_id}/rotate-secret",
+             rotate_webhook_secret, repeatable=True),
+    Scenario("ping webhook", "POST", "/agency/webhooks/{webhook_id}/ping", ping_webhook, 202,
+             repeatable=True),
+    Scenario("retry delivery", "POST",
+             "/agency/webhooks/{webhook_id}/deliveries/{delivery_id}/retry", retry_delivery,
+             202),
 ]

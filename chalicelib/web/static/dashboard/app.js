@@ -10,6 +10,7 @@ import { listTours, tourDetail, tourForm } from "/dashboard/tours.js";
 import { listReviews } from "/dashboard/reviews.js";
 import { listAddresses, addressForm, addressPreview, gdprOverview } from "/dashboard/addresses.js";
 import { page } from "/dashboard/views.js";
+import { listWebhooks } from "/dashboard/webhooks.js";
 
 const main = document.getElementById("main");
 const nav = document.getElementById("nav");
@@ -30,6 +31,7 @@ const ROUTES = [
   [/^#\/addresses\/([^/?]+)$/, "addresses", addressPreview],
   [/^#\/gdpr\/?$/, "gdpr", gdprOverview],
   [/^#\/team\/?$/, "team", teamPage],
+  [/^#\/webhooks\/?$/, "webhooks", listWebhooks],
 ];
 
 const who = document.getElementById("who");
