@@ -82,6 +82,9 @@ _RANDOM_PARTS = [
     # Shards and sample slots: drawn at random or derived from a random id.
     (re.compile(r"#\d{1,3}(?=[\"#])"), "#<n>"),
     (re.compile(r"\"sample_slot\": \d+"), "\"sample_slot\": <n>"),
+    # Webhooks: KMS ciphertexts of random secrets, event ids derived from random ids.
+    (re.compile(r"\"sealed\": \"[A-Za-z0-9+/=]+\""), "\"sealed\": <sealed>"),
+    (re.compile(r"evt_[a-z2-7]{32}"), "evt_<id>"),
 ]
 
 
