@@ -44,9 +44,14 @@ def demo(world: World) -> dict[str, Any]:
     review_id = world.confirmed_review(email="rita@example.org", reviewer_name="Rita R.")
     report_id = world.report(review_id)
     [api_key] = world.container.agency_repo.list_api_keys("demo")
+    webhook = world.ok(world.http.post("/agency/webhooks", {
+        "url": "https://crm.example/hook", "events": ["address.deleted"]}, token=DEMO), 201)
+    ping = world.ok(world.http.post(f"/agency/webhooks/{webhook['webhook_id']}/ping",
+                                    token=DEMO), 202)
     ids = {"tour_id": tour["tour_id"], "registration_id": registration["registration_id"],
            "address_id": address_id, "property_id": property_id, "review_id": review_id,
            "report_id": report_id, "api_key_id": api_key["token_id"],
+           "webhook_id": webhook["webhook_id"], "delivery_id": ping["delivery_id"],
            # Users and keys are closed to API keys before any lookup (403): no person needed.
            "user_id": "kein-benutzer", "viewpoint_id": "wohnzimmer"}
     secrets = set(ids.values()) | {
