@@ -12,8 +12,8 @@ import pytest
 from standardwebhooks.webhooks import Webhook
 
 from tests.browser.test_dashboard import _settled, _sign_in
+from tests.functional.webhooks.support import Receiver, start_receiver
 from tests.live_stack import Running
-from tests.webhook_support import Receiver, start_receiver
 
 
 @pytest.fixture

@@ -12,8 +12,8 @@ from collections.abc import Iterator
 import pytest
 from standardwebhooks.webhooks import Webhook
 
+from tests.functional.webhooks.support import Receiver, start_receiver
 from tests.live_stack import Running, local_stack
-from tests.webhook_support import Receiver, start_receiver
 
 AUTH = "demo-agency-token"
 

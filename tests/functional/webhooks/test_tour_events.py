@@ -11,9 +11,10 @@ import pytest
 from standardwebhooks.webhooks import Webhook
 
 from chalicelib.clock import parse_iso
-from tests.conftest import DEMO, links_in, registration_payload
-from tests.functional.test_dynamodb_throttling import DynamoFaults
-from tests.webhook_support import Receiver, drain, queued, receiver_fixture
+from tests.conftest import DEMO, registration_payload
+from tests.functional.web.test_dynamodb_throttling import DynamoFaults
+from tests.functional.webhooks.support import Receiver, drain, queued, receiver_fixture
+from tests.support import links_of as links_in
 
 REGISTRATION_EVENTS = ["registration.created", "registration.unlocked", "registration.denied"]
 PROSPECT = {"first_name": "Eva", "last_name": "Muster", "email": "eva@example.org",

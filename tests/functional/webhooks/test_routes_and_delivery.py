@@ -15,8 +15,8 @@ from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from chalicelib.clock import parse_iso
 from tests.conftest import DEMO, OTHER
-from tests.functional.gdpr_support import create_address, delete, patch
-from tests.webhook_support import Receiver, drain, queued, receiver_fixture, run_sender
+from tests.functional.privacy.support import create_address, delete, patch
+from tests.functional.webhooks.support import Receiver, drain, queued, receiver_fixture, run_sender
 
 
 @pytest.fixture
