@@ -15,7 +15,7 @@ def register(api: Api) -> None:
 
     @api.route("/agency/webhooks", auth="agency")
     def list_webhooks(ctx: RequestContext) -> Any:
-        return ctx.container.webhooks.list(ctx.agency_id)
+        return ctx.container.webhooks.list_webhooks(ctx.agency_id)
 
     @api.route("/agency/webhooks/{webhook_id}", methods=["DELETE"], auth="agency")
     def delete_webhook(ctx: RequestContext) -> Any:

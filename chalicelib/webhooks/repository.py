@@ -77,7 +77,7 @@ class WebhookRepository:
 
     # -- webhooks --------------------------------------------------------------------
 
-    def list(self, agency_id: str) -> list[Item]:
+    def of_agency(self, agency_id: str) -> list[Item]:
         items, _ = self.core.query(Condition("{pk} = {:p}", p=f"WH#{agency_id}"),
                                    limit=100, consistent=True)
         return items

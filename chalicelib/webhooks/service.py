@@ -82,8 +82,8 @@ class WebhookService:
             return {**public_webhook(item), "secret": secret}
         raise Unavailable(retry_after=1)
 
-    def list(self, agency_id: str) -> dict[str, Any]:
-        return {"webhooks": [public_webhook(i) for i in self.repo.list(agency_id)
+    def list_webhooks(self, agency_id: str) -> dict[str, Any]:
+        return {"webhooks": [public_webhook(i) for i in self.repo.of_agency(agency_id)
                              if not i["sk"].startswith("#")]}
 
     def get(self, agency_id: str, webhook_id: str) -> dict[str, Any]:

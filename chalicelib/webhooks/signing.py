@@ -49,7 +49,7 @@ class SecretBox:
             return known
         blob = self.kms.decrypt(CiphertextBlob=base64.b64decode(sealed),
                                 EncryptionContext=self._context(agency_id, webhook_id))
-        plain = blob["Plaintext"].decode("ascii")
+        plain = str(blob["Plaintext"].decode("ascii"))
         with self._lock:
             if len(self._plain) > 1000:
                 self._plain.clear()
