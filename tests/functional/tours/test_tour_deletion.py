@@ -7,8 +7,9 @@ from typing import Any
 
 import boto3
 
-from tests.conftest import DEMO, OTHER, links_in, registration_payload
+from tests.conftest import DEMO, OTHER, registration_payload
 from tests.functional.tours.test_media import JPEG, upload
+from tests.support import links_of
 
 
 def test_deleting_a_tour_removes_media_links_and_counters_but_keeps_leads(
@@ -21,7 +22,7 @@ def test_deleting_a_tour_removes_media_links_and_counters_but_keeps_leads(
                     {"content_type": "image/jpeg", "size": 10}, token=DEMO).status == 200
     reply = http.post(f"/tours/{tour_id}/registrations", registration_payload())
     registration_id = reply.json["registration_id"]
-    [link] = links_in(next(m for m in outbox() if m["to"] == ["eva@example.org"]), "unlock")
+    [link] = links_of(next(m for m in outbox() if m["to"] == ["eva@example.org"]), "unlock")
     assert http.post(f"/tours/{tour_id}/views", {"events": [{"type": "tour_view"}]}).status == 202
 
     assert http.request("DELETE", f"/agency/tours/{tour_id}", token=OTHER).status == 404

@@ -14,7 +14,7 @@ from chalicelib.clock import parse_iso
 from tests.conftest import DEMO, registration_payload
 from tests.functional.web.test_dynamodb_throttling import DynamoFaults
 from tests.functional.webhooks.support import Receiver, drain, queued, receiver_fixture
-from tests.support import links_of as links_in
+from tests.support import links_of as links_of
 
 REGISTRATION_EVENTS = ["registration.created", "registration.unlocked", "registration.denied"]
 PROSPECT = {"first_name": "Eva", "last_name": "Muster", "email": "eva@example.org",
@@ -46,7 +46,7 @@ def test_every_registration_event_arrives_once_with_the_contract_data(
     reply = http.post(f"/tours/{email_tour['tour_id']}/registrations",
                       registration_payload(**PROSPECT))
     assert reply.status == 202, reply.body
-    [unlock] = links_in(outbox()[-1], "unlock")
+    [unlock] = links_of(outbox()[-1], "unlock")
     assert http.form_post(unlock).status == 303
     assert http.form_post(unlock).status == 410  # used: nothing more is emitted
 
@@ -58,7 +58,7 @@ def test_every_registration_event_arrives_once_with_the_contract_data(
     approve_path = f"/agency/registrations/{approved.json['registration_id']}/approve"
     assert http.post(approve_path, token=DEMO).status == 200
     assert http.post(approve_path, token=DEMO).status == 409  # repeated: emits nothing
-    [deny] = links_in([m for m in outbox() if "ida@example.org" in m["text"]
+    [deny] = links_of([m for m in outbox() if "ida@example.org" in m["text"]
                        and "/links/deny/" in m["text"]][-1], "deny")
     assert http.form_post(deny).status == 200
     drain(http, container)
