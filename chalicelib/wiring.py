@@ -428,9 +428,12 @@ class Container:
         from chalicelib.reviews.repository import ReviewRepository
         from chalicelib.reviews.service import ReviewService
 
-        return ReviewService(ReviewRepository(self.table("reviews")), self.core_table,
-                             self.agency_repo, self.links, self.outbox, self.agency_ips,
-                             self.clock, self.settings, metrics=self.metrics)
+        service = ReviewService(ReviewRepository(self.table("reviews"), events=self.events),
+                                self.core_table, self.agency_repo, self.links, self.outbox,
+                                self.agency_ips, self.clock, self.settings,
+                                metrics=self.metrics)
+        service.erasure.holders.append(self.webhooks.erase_person)
+        return service
 
     def ready(self) -> Container:
         """Builds the services that register link purposes and mail-failure handlers."""

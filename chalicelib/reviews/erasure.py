@@ -3,9 +3,11 @@ the erasure of the reviewer's answers in the report cases about a review."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from chalicelib.clock import iso
+from chalicelib.reviews import events as review_events
 from chalicelib.reviews import texts
 from chalicelib.reviews.context import PERSONAL_FIELDS, REVERIFY_FIELDS, ReviewContext
 from chalicelib.reviews.model import DELETED
@@ -40,6 +42,9 @@ def stage_erase_answers(ctx: ReviewContext, tx: Transaction, review: Item, by: s
 class ReviewErasure:
     def __init__(self, ctx: ReviewContext) -> None:
         self.ctx = ctx
+        # ``holder(agency_id, subject)``: erases the review's data held elsewhere (webhook
+        # deliveries not gone out yet carry its title); idempotent.
+        self.holders: list[Callable[[str, str], Any]] = []
 
     def reviews_of(self, agency_id: str, email: str) -> list[Item]:
         """The reviews one person (by email) wrote about one agency, deleted ones left out."""
@@ -53,11 +58,13 @@ class ReviewErasure:
         reviewer's data and identity entries gone, its links retired and scrubbed, the
         public summary corrected. False when it was gone already."""
         ctx = self.ctx
+        agency: list[str] = []
 
         def attempt() -> bool:
             item = ctx.repo.get_review(review_id)
             if item is None or item["status"] == DELETED:
                 return False
+            agency[:] = [item["agency_id"]]
             now = iso(ctx.clock.now())
             tx = ctx.transaction()
             ctx.repo.stage_forget_identity(tx, item, ctx.ip_keep)
@@ -76,7 +83,10 @@ class ReviewErasure:
             ctx.execute(tx)
             return True
 
-        return bool(ctx.run(attempt))
+        erased = bool(ctx.run(attempt))
+        for holder in self.holders if erased else ():
+            holder(agency[0], review_events.subject(review_id))
+        return erased
 
     def answers_of(self, reviews: list[Item]) -> list[dict[str, Any]]:
         """The reviewer's statements and proofs in the report cases about ``reviews``."""

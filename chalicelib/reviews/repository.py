@@ -40,6 +40,8 @@ from datetime import timedelta
 from typing import Any
 
 from chalicelib.clock import epoch_seconds, parse_iso
+from chalicelib.reviews import events as review_events
+from chalicelib.reviews.events import Emitter
 from chalicelib.reviews.model import AWAITING, DELETED, IN_REVIEW, PUBLIC_STATUSES, PUBLISHED
 from chalicelib.storage.dynamo import Condition, Item, Table, Transaction, Update
 
@@ -148,8 +150,10 @@ def apply_changes(before: Item, sets: dict[str, Any], removes: Iterable[str] = (
 
 
 class ReviewRepository:
-    def __init__(self, table: Table) -> None:
+    def __init__(self, table: Table, *, events: Emitter | None = None) -> None:
         self.table = table
+        # Webhook events (chalicelib/reviews/events.py) ride in each status change.
+        self.events = events
 
     # -- reads ------------------------------------------------------------------------------
 
@@ -266,6 +270,7 @@ class ReviewRepository:
                   label=label)
         after["version"] = int(before.get("version", 0)) + 1
         after.update(keys)
+        review_events.emit_change(self.events, tx, before, after)
         return after
 
     def stage_delete_review(self, tx: Transaction, item: Item, condition: Condition) -> None:
