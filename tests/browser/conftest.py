@@ -35,6 +35,54 @@ def live() -> Iterator[Running]:
         yield run
 
 
+def _descendants(pid: int) -> list[int]:
+    """The ids of the processes below ``pid`` (from /proc: no psutil needed)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        children.setdefault(ppid, []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def _bounded_close(chromium: Any, seconds: int = 20) -> None:
+    """TRAPS.md: a headless Chromium was seen hanging for minutes on close (its
+    on_device_model utility process). Close with a time limit (an alarm in this, the main
+    thread: Playwright's sync API must not be called from another), then kill the
+    Chromium processes this test process started, by their ids."""
+    import signal
+
+    def expired(_signum: int, _frame: Any) -> None:
+        raise TimeoutError("browser close")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.alarm(seconds)
+    try:
+        chromium.close()
+        return
+    except TimeoutError:
+        pass
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    for pid in _descendants(os.getpid()):
+        try:
+            if "chrom" in Path(f"/proc/{pid}/comm").read_text():
+                os.kill(pid, signal.SIGKILL)
+        except OSError:
+            continue
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     # Fail, never skip: these tests must run in CI (``make test`` installs Chromium).
@@ -47,7 +95,7 @@ def browser() -> Iterator[Any]:
         try:
             yield chromium
         finally:
-            chromium.close()
+            _bounded_close(chromium)
 
 
 @pytest.fixture

@@ -384,7 +384,7 @@ def test_search_an_address_and_open_its_preview_with_activities(
     email = _email("suche")
     _register(stack, tour["tour_id"], email)  # the lead lands in the address book
     _sign_in(page, live, "/dashboard/#/addresses")
-    page.get_by_role("search").get_by_label("E-Mail-Adresse").fill(email)
+    page.get_by_role("search").get_by_label("Adresse suchen").fill(email)
     page.get_by_role("button", name="Suchen").click()
     page.get_by_role("link", name="Max Kunde").click()
     page.get_by_role("heading", name="Max Kunde", level=2).wait_for()

@@ -11,6 +11,7 @@ import {
 } from "/dashboard/labels.js";
 import { page, badge, message, table, fullName, qs } from "/dashboard/views.js";
 import { openTab, showInTab } from "/dashboard/printable.js";
+import { profileForm } from "/dashboard/profile.js";
 
 // The contract's contact fields in form order: [name, label, input type] (none: a select).
 const CONTACT_FIELDS = [
@@ -57,26 +58,50 @@ function storeUntilCell(address) {
 
 export async function listAddresses(main, email) {
   const box = message();
-  const search = field("E-Mail-Adresse", { name: "email", type: "email", autocomplete: "off", value: email || "" });
-  const form = el("form", { class: "card", role: "search", "aria-label": "Adresse suchen" },
-    search.wrap, el("div", { class: "actions" },
+  // The "Adressvervollständigung": searches as you type (from 2 characters, debounced) by
+  // the start of any word of name, company, email or city, or of the phone number.
+  const search = field("Adresse suchen", { name: "q", type: "search", autocomplete: "off",
+    value: email || "", placeholder: "Name, Firma, E-Mail, Ort oder Telefon" });
+  const form = el("form", { class: "card", role: "search", "aria-label": "Adresssuche" },
+    search.wrap, el("p", { class: "muted small" }, "Jedes Wort ab 2 Zeichen muss der Anfang eines Worts sein; "
+      + "ä, ö, ü und ß dürfen als ae, oe, ue und ss geschrieben werden."),
+    el("div", { class: "actions" },
       el("button", { type: "submit", class: "primary" }, "Suchen"),
       email ? el("a", { class: "button", href: "#/addresses" }, "Alle Adressen") : null));
+  const results = el("div", { "aria-live": "polite" });
+  let timer = null;
+  let asked = 0;
+  const run = async () => {
+    const value = search.input.value.trim();
+    const mine = ++asked;
+    const usable = value.split(/\s+/).some((term) => term.length >= 2);
+    try {
+      if (!value) await loadAddresses(results, box, null, null);
+      else if (usable) await loadAddresses(results, box, null, null, value, () => mine === asked);
+    } catch (error) {
+      if (error.status !== 401) showError(box, error);
+    }
+  };
+  search.input.addEventListener("input", () => {
+    clearTimeout(timer);
+    timer = setTimeout(run, 300);
+  });
   form.addEventListener("submit", (event) => {
     event.preventDefault();
-    const value = search.input.value.trim();
-    location.hash = value ? "#/addresses?email=" + qs(value) : "#/addresses";
+    clearTimeout(timer);
+    run();
   });
-  const results = el("div", {});
   page(main, "Adressen", box,
     el("div", { class: "actions" }, el("a", { class: "button primary needs-editor", href: "#/addresses/new" }, "Neue Adresse")),
     form, results);
   await loadAddresses(results, box, email, null);
 }
 
-async function loadAddresses(results, box, email, cursor) {
-  const params = email ? "?email=" + qs(email) : (cursor ? "?cursor=" + qs(cursor) : "");
-  const data = await api("GET", "/agency/addresses" + params);
+async function loadAddresses(results, box, email, cursor, q, current) {
+  const params = email ? "?email=" + qs(email)
+    : "?" + [q ? "q=" + qs(q) : "", cursor ? "cursor=" + qs(cursor) : ""].filter(Boolean).join("&");
+  const data = await api("GET", "/agency/addresses" + (params === "?" ? "" : params));
+  if (current && !current()) return; // a newer search has been typed meanwhile
   const addresses = data.addresses || [];
   const rows = addresses.map((address) => el("tr", {},
     el("td", {}, el("a", { href: "#/addresses/" + qs(address.address_id) }, fullName(address))),
@@ -88,10 +113,10 @@ async function loadAddresses(results, box, email, cursor) {
   if (existing && cursor) {
     existing.append(...rows);
   } else if (addresses.length) {
-    replace(results, table(email ? "Suchergebnis" : "Adressbuch",
+    replace(results, table(email || q ? "Suchergebnis" : "Adressbuch",
       ["Name", "E-Mail", "Ort", "DSGVO-Status", "Speichern-Bis-Datum"], rows));
   } else {
-    replace(results, el("p", { class: "muted" }, email ? "Keine Adresse mit dieser E-Mail-Adresse." : "Noch keine Adressen."));
+    replace(results, el("p", { class: "muted" }, q ? "Keine Adresse gefunden." : email ? "Keine Adresse mit dieser E-Mail-Adresse." : "Noch keine Adressen."));
   }
   const old = results.querySelector(".more");
   if (old) old.remove();
@@ -100,7 +125,7 @@ async function loadAddresses(results, box, email, cursor) {
     more.addEventListener("click", async () => {
       more.disabled = true;
       try {
-        await loadAddresses(results, box, null, data.next_cursor);
+        await loadAddresses(results, box, null, data.next_cursor, q);
       } catch (error) {
         more.disabled = false;
         if (error.status !== 401) showError(box, error);
@@ -358,7 +383,18 @@ function gdprForm(address, preview, settings, box, reload) {
     }
     patch(body, save);
   });
-  automatic.addEventListener("click", () => patch({ store_until: null }, automatic));
+  automatic.addEventListener("click", async () => {
+    // Clearing re-applies the automatic rule at once; with nightly deletion on, a date that
+    // is already past means the address goes in the next night's run.
+    if (settings.auto_delete_expired && (preview.interest_properties || []).length) {
+      const sure = await confirmDialog("Speichern-Bis-Datum automatisch bestimmen?",
+        "Das Datum wird sofort nach der Regel „Objekt archiviert“ neu gesetzt. Liegt es in der "
+        + "Vergangenheit, wird die Adresse in der nächsten Nacht automatisch gelöscht "
+        + "(automatische Löschung ist eingeschaltet).", "Automatisch bestimmen", true);
+      if (!sure) return;
+    }
+    patch({ store_until: null }, automatic);
+  });
   return form;
 }
 
@@ -408,38 +444,54 @@ async function requestConsent(addresses, button, box) {
 // -- worklists and settings ---------------------------------------------------------------
 
 export async function gdprOverview(main) {
-  const [settings, ...lists] = await Promise.all([
+  const [settings, profile, ...lists] = await Promise.all([
     api("GET", "/agency/gdpr/settings"),
+    api("GET", "/agency/profile"),
     ...WORKLISTS.map(([name]) => api("GET", "/agency/gdpr/widgets/" + name)),
   ]);
   const reload = () => gdprOverview(main);
   page(main, "DSGVO",
     el("p", { class: "muted" }, "Die drei Arbeitslisten zeigen, was datenschutzrechtlich fällig ist."),
-    WORKLISTS.map(([name, title, hint], i) => worklist(name, title, hint, lists[i].addresses || [], reload)),
-    settingsForm(settings));
+    WORKLISTS.map(([name, title, hint], i) => worklist(name, title, hint, lists[i], reload, settings)),
+    profileForm(profile), settingsForm(settings));
 }
 
-function worklist(name, title, hint, addresses, reload) {
+// Which bulk action a list offers: every address of the Einverständnis-Assistent has a
+// future date (no deletion); a deletion request is not asked for consent again.
+const LIST_ACTIONS = {
+  "consent-assistant": { consent: true, remove: false },
+  "deletion-requested": { consent: false, remove: true },
+  expired: { consent: false, remove: true },
+};
+
+function worklist(name, title, hint, first, reload) {
   const titleId = "list-" + name;
   const box = message();
+  const addresses = [...(first.addresses || [])];
+  const total = first.total === undefined ? addresses.length : first.total;
   const section = el("section", { class: "card worklist", "data-worklist": name, "aria-labelledby": titleId },
-    el("h3", { id: titleId }, title + " (" + addresses.length + ")"), el("p", { class: "muted small" }, hint), box);
+    el("h3", { id: titleId }, title + " (" + total + ")"), el("p", { class: "muted small" }, hint), box);
   if (!addresses.length) {
     section.append(el("p", { class: "muted" }, "Keine Adressen in dieser Liste."));
     return section;
   }
   const all = checkbox("Alle auswählen", { name: "select-all-" + name });
-  const picks = addresses.map((address) => ({
-    address, box: checkbox("Auswählen: " + fullName(address), { name: "address_id", value: address.address_id }),
-  }));
-  for (const pick of picks) pick.box.wrap.querySelector("label").classList.add("visually-hidden");
+  const pickOf = (address) => {
+    const pick = { address, box: checkbox("Auswählen: " + fullName(address), { name: "address_id", value: address.address_id }) };
+    pick.box.wrap.querySelector("label").classList.add("visually-hidden");
+    return pick;
+  };
+  const picks = addresses.map(pickOf);
+  // The selection spans the pages loaded so far ("Weitere laden" appends to it).
   const selected = () => picks.filter((p) => p.box.input.checked).map((p) => p.address);
   const consent = el("button", { type: "button", class: "primary" }, "Einwilligung anfragen");
   const remove = el("button", { type: "button", class: "danger needs-editor" }, "Löschen");
   const count = el("span", { class: "muted small", "aria-live": "polite" }, "0 ausgewählt");
+  const shown = el("span", { class: "muted small", "data-shown": "" });
   const update = () => {
     const n = selected().length;
     count.textContent = n + " ausgewählt";
+    shown.textContent = picks.length + " von " + total + " angezeigt";
     consent.disabled = remove.disabled = n === 0;
     all.input.checked = n === picks.length;
     all.input.indeterminate = n > 0 && n < picks.length;
@@ -477,7 +529,7 @@ function worklist(name, title, hint, addresses, reload) {
       if (error.status !== 401) showError(box, error, ADDRESS_LABELS);
     }
   });
-  const rows = picks.map(({ address, box: pick }) => el("tr", { "data-address-id": address.address_id },
+  const rowOf = ({ address, box: pick }) => el("tr", { "data-address-id": address.address_id },
     el("td", {}, pick.wrap),
     el("td", {}, el("a", { href: "#/addresses/" + qs(address.address_id) }, fullName(address))),
     el("td", {}, address.email || "–"),
@@ -485,10 +537,35 @@ function worklist(name, title, hint, addresses, reload) {
     storeUntilCell(address),
     el("td", {}, (address.activities || [])[0]
       ? (ACTIVITY[address.activities[0].type] || address.activities[0].type) + ", " + formatDate(address.activities[0].created_at)
-      : "–")));
-  section.append(el("div", { class: "row" }, all.wrap, count),
-    table(title, ["Auswahl", "Name", "E-Mail", "DSGVO-Status", "Speichern-Bis-Datum", "Letzte Aktivität"], rows),
-    el("div", { class: "actions" }, consent, remove));
+      : "–"));
+  const rows = picks.map(rowOf);
+  const listTable = table(title, ["Auswahl", "Name", "E-Mail", "DSGVO-Status", "Speichern-Bis-Datum", "Letzte Aktivität"], rows);
+  const actions = LIST_ACTIONS[name] || { consent: true, remove: true };
+  let cursor = first.next_cursor;
+  const more = el("button", { type: "button", class: "more" }, "Weitere laden");
+  more.hidden = !cursor;
+  more.addEventListener("click", async () => {
+    more.disabled = true;
+    try {
+      const next = await api("GET", "/agency/gdpr/widgets/" + name + "?cursor=" + qs(cursor));
+      const added = (next.addresses || []).map(pickOf);
+      for (const pick of added) {
+        pick.box.input.checked = all.input.checked;
+        pick.box.input.addEventListener("change", update);
+      }
+      picks.push(...added);
+      listTable.querySelector("tbody").append(...added.map(rowOf));
+      cursor = next.next_cursor;
+      more.hidden = !cursor;
+      update();
+    } catch (error) {
+      if (error.status !== 401) showError(box, error);
+    } finally {
+      more.disabled = false;
+    }
+  });
+  section.append(el("div", { class: "row" }, all.wrap, count, shown), listTable, more,
+    el("div", { class: "actions" }, actions.consent ? consent : null, actions.remove ? remove : null));
   update();
   return section;
 }
