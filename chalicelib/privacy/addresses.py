@@ -47,7 +47,8 @@ ActivityType = Literal["appointment", "expose_sent", "revocation_confirmed", "in
 LEAD_FIELDS = ("first_name", "last_name", "phone", "street", "zip", "city")
 PUBLIC_FIELDS = (
     "address_id", "salutation", "first_name", "last_name", "company", "email", "phone",
-    "street", "zip", "city", "user_id", "gdpr_status", "store_until", "store_until_reason",
+    "street", "zip", "city", "user_id", "assigned_user_id", "external_id", "gdpr_status",
+    "store_until", "store_until_reason",
     "store_until_manual", "email_undeliverable", "created_at", "updated_at",
 )
 ACTIVITY_FIELDS = ("activity_id", "type", "property_id", "note", "created_at", "source",

@@ -93,6 +93,10 @@ class AddressFields(BaseModel):
     zip: Annotated[Zip | None, Opt] = None
     city: Name = None
     user_id: _text(100) = None
+    # Contract v2: a user of the agency (checked at the edge, chalicelib/web/address_routes.py)
+    # and the CRM's own id.
+    assigned_user_id: _text(100) = None
+    external_id: _text(100) = None
     gdpr_status: AgencyStatus | None = None
     store_until: IsoDate | None = None
     store_until_reason: _text(200) = None
@@ -106,7 +110,7 @@ class AddressFields(BaseModel):
 
 
 CONTACT_FIELDS = ("salutation", "first_name", "last_name", "company", "email", "phone",
-                  "street", "zip", "city", "user_id")
+                  "street", "zip", "city", "user_id", "assigned_user_id", "external_id")
 
 
 class NewAddress(AddressFields):

@@ -105,7 +105,8 @@ def archive_decision(address: Mapping[str, Any], *, archived_property_id: str,
         return ArchiveDecision(excluded=EXCLUDED_RELATION)
     if address.get("salutation") == "Firma" and (address.get("company") or "").strip():
         return ArchiveDecision(excluded=EXCLUDED_COMPANY)
-    if (address.get("user_id") or "").strip():
+    # "Adressen, die einem Benutzer zugeordnet sind": v1's free-text user_id or v2's user.
+    if (address.get("user_id") or "").strip() or (address.get("assigned_user_id") or "").strip():
         return ArchiveDecision(excluded=EXCLUDED_ASSIGNED)
     until = (archive_date + timedelta(days=retention_days)).isoformat()
     return ArchiveDecision(store_until=until, unchanged=address.get("store_until") == until)

@@ -18,6 +18,15 @@ def _who(ctx: RequestContext) -> dict[str, Any]:
     return ctx.actor.as_dict()
 
 
+def _assignable(ctx: RequestContext, body: Any) -> Any:
+    """``assigned_user_id`` names a person of this agency (one GetItem), else 422."""
+    wanted = body.get("assigned_user_id") if isinstance(body, dict) else None
+    if (isinstance(wanted, str) and wanted.strip()
+            and ctx.container.users.member(ctx.agency_id, wanted.strip()) is None):
+        raise ValidationFailed({"assigned_user_id": "Keine Person dieses Maklerbüros."})
+    return body
+
+
 def register(api: Api) -> None:
     @api.route("/agency/addresses", auth="agency")
     def list_addresses(ctx: RequestContext) -> Any:
@@ -30,7 +39,8 @@ def register(api: Api) -> None:
 
     @api.route("/agency/addresses", methods=["POST"], auth="agency", status=201)
     def create_address(ctx: RequestContext) -> Any:
-        return ctx.container.gdpr.addresses.create(ctx.agency_id, ctx.json(), ctx.actor)
+        return ctx.container.gdpr.addresses.create(ctx.agency_id, _assignable(ctx, ctx.json()),
+                                                   ctx.actor)
 
     @api.route("/agency/addresses/bulk-delete", methods=["POST"], auth="agency")
     def bulk_delete(ctx: RequestContext) -> Any:
@@ -48,7 +58,8 @@ def register(api: Api) -> None:
     def patch_address(ctx: RequestContext) -> Any:
         # The body is parsed once the address is found: 404 wins over 400/413/422.
         return ctx.container.gdpr.addresses.patch(ctx.agency_id, ctx.params["address_id"],
-                                                  ctx.json, ctx.actor)
+                                                  lambda: _assignable(ctx, ctx.json()),
+                                                  ctx.actor)
 
     @api.route("/agency/addresses/{address_id}", methods=["DELETE"], auth="agency")
     def delete_address(ctx: RequestContext) -> Any:

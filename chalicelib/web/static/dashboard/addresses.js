@@ -25,6 +25,7 @@ const ADDRESS_LABELS = {
   ...Object.fromEntries(CONTACT_FIELDS.map(([name, label]) => [name, label])),
   store_until: "Speichern-Bis-Datum", store_until_reason: "Speichern-Bis-Grund", gdpr_status: "DSGVO-Status",
   retention_days: "Aufbewahrung in Tagen", address_ids: "Auswahl",
+  assigned_user_id: "Zugeordnet an", external_id: "Externe ID (CRM)",
   type: "Art der Aktivität", property_id: "Objekt-ID", note: "Notiz",
 };
 
@@ -150,14 +151,36 @@ function contactInputs(address) {
   });
 }
 
+/** The person an address is assigned to; a disabled one stays, marked "(deaktiviert)". */
+function assigneeName(userId, users) {
+  const user = users.find((u) => u.user_id === userId);
+  if (!user) return userId;
+  return user.name + (user.disabled ? " (deaktiviert)" : "");
+}
+
+/** "Zugeordnet an" (a person of the agency) and the CRM's own id. */
+function assignmentInputs(address, users) {
+  const assigned = field("Zugeordnet an", { name: "assigned_user_id" }, "select");
+  assigned.input.append(el("option", { value: "" }, "– niemand –"));
+  for (const user of users) {
+    if (user.disabled && user.user_id !== address.assigned_user_id) continue;
+    assigned.input.append(el("option", { value: user.user_id,
+      selected: user.user_id === address.assigned_user_id }, assigneeName(user.user_id, users)));
+  }
+  const external = field("Externe ID (CRM)", { name: "external_id", type: "text", maxlength: 100,
+    autocomplete: "off", value: address.external_id || "" });
+  return [["assigned_user_id", assigned], ["external_id", external]];
+}
+
 /** "#/addresses/new" (addressId undefined) or "#/addresses/<id>/edit". */
 export async function addressForm(main, addressId) {
   const path = addressId ? "/agency/addresses/" + qs(addressId) : null;
-  const [address, settings] = await Promise.all([
-    path ? api("GET", path) : {}, path ? null : api("GET", "/agency/gdpr/settings")]);
+  const [address, settings, team] = await Promise.all([
+    path ? api("GET", path) : {}, path ? null : api("GET", "/agency/gdpr/settings"),
+    api("GET", "/agency/users").catch(() => ({ users: [] }))]);
   const box = message();
   box.tabIndex = -1;
-  const contact = contactInputs(address);
+  const contact = [...contactInputs(address), ...assignmentInputs(address, team.users || [])];
   // A new address may start with its GDPR state; an existing one changes it on its page.
   const gdpr = path ? null : gdprFields({ gdpr_status: "none" }, settings);
   const submit = el("button", { type: "submit", class: "primary" }, path ? "Speichern" : "Adresse anlegen");
@@ -206,8 +229,9 @@ export async function addressForm(main, addressId) {
 
 export async function addressPreview(main, addressId) {
   const path = "/agency/addresses/" + qs(addressId);
-  const [preview, records, settings] = await Promise.all([
+  const [preview, records, settings, team] = await Promise.all([
     api("GET", path + "/preview"), api("GET", path + "/consent-records"), api("GET", "/agency/gdpr/settings"),
+    api("GET", "/agency/users").catch(() => ({ users: [] })),
   ]);
   const address = preview.address;
   const box = message();
@@ -229,6 +253,9 @@ export async function addressPreview(main, addressId) {
         el("p", {}, address.phone || ""),
         el("p", {}, [address.street, [address.zip, address.city].filter(Boolean).join(" ")].filter(Boolean).join(", ")),
         address.user_id ? el("p", {}, "Betreuer: " + address.user_id) : null,
+        address.assigned_user_id ? el("p", { "data-assigned": address.assigned_user_id },
+          "Zugeordnet: " + assigneeName(address.assigned_user_id, team.users || [])) : null,
+        address.external_id ? el("p", {}, "Externe ID (CRM): " + address.external_id) : null,
         el("div", { class: "actions" },
           el("a", { class: "button needs-editor", href: "#/addresses/" + qs(addressId) + "/edit" }, "Kontaktdaten bearbeiten"))),
       el("section", { class: "card", "aria-labelledby": "gdpr-title" },
