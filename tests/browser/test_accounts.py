@@ -158,3 +158,26 @@ def test_a_deep_link_from_a_manual_release_mail_lands_on_the_lead(live: Running,
     assert "Lena" in row.inner_text()
     assert page.get_by_role("heading", name="Penthouse mit Deeplink").is_visible()
     shot(page, "dashboard-deep-link-lead")
+
+
+def test_the_qa_console_names_the_qa_member_who_decided(live: Running, page: Any) -> None:
+    stack = live.stack
+    email = f"kritik-{uuid.uuid4().hex[:8]}@example.org"
+    submitted = stack.call("POST", "/agencies/demo/reviews", json_body={
+        "rating": 1, "title": "Finger weg", "reviewer_name": "Kurt K.", "email": email,
+        "text": "Der Makler ist ein B3trüg3r, Termine hat er nie eingehalten."})
+    assert submitted.status == 202, submitted.body
+    confirm = stack.mail_link("review-confirm", email)
+    assert stack.call("POST", confirm.removeprefix(stack.base), form="confirm=1").status == 200
+    review_id = submitted.json["review_id"]
+    qa = stack.call("POST", "/auth/sign-in", json_body={
+        "email": "qa@freigabe.example", "password": DEMO_PASSWORD}).json["id_token"]
+    decided = stack.call("POST", f"/qa/reviews/{review_id}/decision", token=qa, json_body={
+        "decision": "reject", "reason": "Formalbeleidigung, kein Sachbezug."})
+    assert decided.status == 200, decided.body
+    sign_in(page, live, "qa@freigabe.example", path=f"/qa-console/#/reviews/{review_id}")
+    page.get_by_role("heading", name="Bisherige Prüfungen").wait_for()
+    assert page.locator(".timeline li", has_text="Abgelehnt").get_by_text("Quentin Prüfer").is_visible()
+    # The agency sees the decision's outcome, never the person.
+    agency = stack.call("GET", "/agency/reviews", token=DEMO).text
+    assert "Quentin" not in agency

@@ -151,6 +151,14 @@ function contactInputs(address) {
   });
 }
 
+/** Who made an entry (an actor {kind, id, name}): the person, the API key or the link. */
+function byLine(by) {
+  if (!by || typeof by !== "object") return "";
+  const name = by.name || (by.kind === "api_key" ? "API-Schlüssel" : by.kind === "link"
+    ? "per E-Mail-Link" : "");
+  return name ? el("span", { class: "by muted" }, " · " + name) : "";
+}
+
 /** The person an address is assigned to; a disabled one stays, marked "(deaktiviert)". */
 function assigneeName(userId, users) {
   const user = users.find((u) => u.user_id === userId);
@@ -274,7 +282,8 @@ export async function addressPreview(main, addressId) {
       el("h3", { id: "activities-title" }, "Aktivitäten"),
       activities.length ? el("ol", { class: "activities" }, activities.map((a) => el("li", {},
         el("strong", {}, ACTIVITY[a.type] || a.type), " · ", formatDateTime(a.created_at),
-        a.property_id ? " · Objekt " + a.property_id : "", a.note ? el("div", {}, a.note) : null)))
+        a.property_id ? " · Objekt " + a.property_id : "", byLine(a.by),
+        a.note ? el("div", {}, a.note) : null)))
         : el("p", { class: "muted" }, "Keine Aktivitäten."),
       activityForm(address, reload)),
     el("section", { class: "card", "aria-labelledby": "records-title" },

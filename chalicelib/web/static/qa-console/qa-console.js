@@ -186,16 +186,22 @@ function historyList(review) {
   const items = [
     ...(review.decisions || []).map((d) => ({ at: d.at, text: (d.decision === "publish"
       ? "Veröffentlicht" : "Abgelehnt") + (d.category ? " (" + label(REJECT_CATEGORY, d.category)[0] + ")" : ""),
-    detail: d.reason })),
+    detail: d.reason, by: d.by })),
     ...(review.phone_checks || []).map((c) => ({ at: c.at, text: c.confirmed
-      ? "Telefonisch bestätigt" : "Telefonisch nicht bestätigt", detail: c.note })),
+      ? "Telefonisch bestätigt" : "Telefonisch nicht bestätigt", detail: c.note, by: c.by })),
   ].sort((a, b) => String(a.at).localeCompare(String(b.at)));
   if (!items.length) return null;
   return el("section", { class: "card", "aria-labelledby": "history-title" },
     el("h3", { id: "history-title" }, "Bisherige Prüfungen"),
     el("ul", { class: "timeline" }, items.map((i) => el("li", {},
-      el("time", { datetime: i.at }, formatDateTime(i.at)), el("strong", {}, i.text),
+      el("time", { datetime: i.at }, formatDateTime(i.at)), el("strong", {}, i.text), actorName(i.by),
       i.detail ? el("p", { class: "detail" }, i.detail) : null))));
+}
+
+/** The QA member (or token) behind a step: QA sees the names (contract: QA only). */
+function actorName(by) {
+  const name = by && typeof by === "object" ? by.name : null;
+  return name ? el("span", { class: "by" }, " – " + name) : null;
 }
 
 function decisionForm(review, reload) {
@@ -317,6 +323,7 @@ function timelineEvents(report) {
     const kind = ANSWER_KIND[request.kind];
     const open = !request.answered_at && report.status === "open";
     events.push({ at: request.requested_at, title: kind.request, detail: request.message,
+      by: request.requested_by,
       deadline: request.deadline, late: open && overdue(request.deadline), kind: request.kind });
     if (request.answered_at) {
       events.push({ at: request.answered_at, title: kind.answer, detail: request.answer, kind: request.kind });
@@ -324,7 +331,7 @@ function timelineEvents(report) {
   }
   if (report.resolved_at) {
     events.push({ at: report.resolved_at, title: "Entschieden: " + (OUTCOME[report.outcome] || report.outcome),
-      detail: report.resolution_reason });
+      detail: report.resolution_reason, by: report.resolved_by });
   }
   return events.sort((a, b) => String(a.at).localeCompare(String(b.at)));
 }
@@ -332,7 +339,7 @@ function timelineEvents(report) {
 function timeline(report) {
   return el("ol", { class: "timeline", id: "timeline" }, timelineEvents(report).map((e) =>
     el("li", { class: e.late ? "overdue" : null, "data-kind": e.kind || null },
-      el("time", { datetime: e.at }, formatDateTime(e.at)), el("strong", {}, e.title),
+      el("time", { datetime: e.at }, formatDateTime(e.at)), el("strong", {}, e.title), actorName(e.by),
       e.deadline ? el("span", { class: e.late ? "overdue-label" : "muted" },
         " – Frist bis " + formatDateTime(e.deadline) + (e.late ? " (abgelaufen)" : "")) : null,
       e.detail ? el("p", { class: "detail" }, e.detail) : null)));
