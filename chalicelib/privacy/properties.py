@@ -60,6 +60,19 @@ class PropertyService:
     def get(self, agency_id: str, property_id: str) -> dict[str, Any]:
         return public_property(self.require(agency_id, property_id))
 
+    def list(self, agency_id: str, cursor_value: str | None, limit: int) -> dict[str, Any]:
+        """The agency's properties (active and archived), page by page: the dashboard
+        offers them wherever it asks for a property id."""
+        from chalicelib.storage import cursor
+
+        after = cursor.decode(cursor_value, "PROPERTY#")
+        start = {"pk": f"AGENCY#{agency_id}", "sk": after} if after else None
+        items, last = self.table.query(
+            Condition("{pk} = {:p} AND begins_with({sk}, {:s})", p=f"AGENCY#{agency_id}",
+                      s="PROPERTY#"), limit=limit, start_key=start)
+        return {"properties": [public_property(i) for i in items],
+                "next_cursor": cursor.encode(last["sk"]) if last else None}
+
     # -- relations -----------------------------------------------------------------------
 
     def relate(self, agency_id: str, property_id: str,

@@ -17,6 +17,11 @@ def register(api: Api) -> None:
     def create_property(ctx: RequestContext) -> Any:
         return ctx.container.gdpr.properties.create(ctx.agency_id, ctx.json())
 
+    @api.route("/agency/properties", auth="agency")
+    def list_properties(ctx: RequestContext) -> Any:
+        return ctx.container.gdpr.properties.list(ctx.agency_id, ctx.query("cursor"),
+                                                  page_limit(ctx.query("limit"), default=100))
+
     @api.route("/agency/properties/{property_id}", auth="agency")
     def get_property(ctx: RequestContext) -> Any:
         return ctx.container.gdpr.properties.get(ctx.agency_id, ctx.params["property_id"])

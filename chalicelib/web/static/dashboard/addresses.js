@@ -12,6 +12,7 @@ import {
 import { page, badge, message, table, fullName, qs } from "/dashboard/views.js";
 import { openTab, showInTab } from "/dashboard/printable.js";
 import { profileForm } from "/dashboard/profile.js";
+import { allProperties } from "/dashboard/properties.js";
 
 // The contract's contact fields in form order: [name, label, input type] (none: a select).
 const CONTACT_FIELDS = [
@@ -300,8 +301,18 @@ function activityForm(address, reload) {
   const type = field("Art der Aktivität", { name: "type" }, "select");
   type.input.append(...MANUAL_ACTIVITIES.map((code) => el("option", { value: code }, ACTIVITY[code])));
   const hintId = uid("property-hint");
+  // Chosen from the agency's properties (a typo would silently mean "no property").
+  const listId = uid("properties");
   const property = field("Objekt-ID (optional)", { name: "property_id", type: "text", maxlength: 100,
-    autocomplete: "off", "aria-describedby": hintId });
+    autocomplete: "off", "aria-describedby": hintId, list: listId });
+  const choices = el("datalist", { id: listId });
+  let known = null;
+  allProperties().then((items) => {
+    known = new Set(items.map((p) => p.property_id));
+    choices.append(...items.map((p) => el("option", { value: p.property_id },
+      p.title + (p.status === "archived" ? " (archiviert)" : ""))));
+  }).catch(() => { known = null; });
+  property.wrap.append(choices);
   const note = field("Notiz (optional)", { name: "note", rows: 3, maxlength: 2000 }, "textarea");
   const submit = el("button", { type: "submit", class: "primary" }, "Aktivität speichern");
   const form = el("form", { novalidate: true, "aria-labelledby": "activity-form-title" },
@@ -316,6 +327,15 @@ function activityForm(address, reload) {
     hideMessage(box);
     const body = { type: type.input.value };
     if (property.input.value.trim()) body.property_id = property.input.value.trim();
+    // A well-formed id that is none of the agency's properties (the API explains a malformed one).
+    if (body.property_id && known && /^[A-Za-z0-9_.:-]{1,100}$/.test(body.property_id)
+        && !known.has(body.property_id)) {
+      const unknown = new ApiError(422, "validation_failed", "Bitte prüfen Sie Ihre Angaben.",
+        { property_id: "Unbekannte Immobilie – bitte aus der Liste wählen." });
+      markInvalid(form, unknown);
+      showError(box, unknown, ADDRESS_LABELS);
+      return;
+    }
     if (note.input.value.trim()) body.note = note.input.value.trim();
     submit.disabled = true;
     try {

@@ -10,6 +10,7 @@ import { listTours, tourDetail, tourForm } from "/dashboard/tours.js";
 import { listReviews } from "/dashboard/reviews.js";
 import { listAddresses, addressForm, addressPreview, gdprOverview } from "/dashboard/addresses.js";
 import { page } from "/dashboard/views.js";
+import { listProperties } from "/dashboard/properties.js";
 import { listWebhooks } from "/dashboard/webhooks.js";
 
 const main = document.getElementById("main");
@@ -30,6 +31,7 @@ const ROUTES = [
   [/^#\/addresses\/([^/?]+)\/edit$/, "addresses", addressForm],
   [/^#\/addresses\/([^/?]+)$/, "addresses", addressPreview],
   [/^#\/gdpr\/?$/, "gdpr", gdprOverview],
+  [/^#\/properties\/?$/, "properties", listProperties],
   [/^#\/team\/?$/, "team", teamPage],
   [/^#\/webhooks\/?$/, "webhooks", listWebhooks],
 ];
