@@ -43,6 +43,9 @@ MAILS_FAILED = "MailsFailed"
 MAILS_SUPPRESSED = "MailsSuppressed"
 JOB_DURATION = "JobDuration"             # dimension job; milliseconds
 JOB_SUCCEEDED = "JobSucceeded"           # dimension job; the nightly-job alarms watch it
+WEBHOOK_DELIVERED = "WebhookDelivered"   # an attempt answered 2xx
+WEBHOOK_ATTEMPT_FAILED = "WebhookAttemptFailed"  # no 2xx (status, refusal, timeout)
+WEBHOOK_GIVEN_UP = "WebhookGivenUp"      # a delivery ended failed after its last attempt
 
 Sink = Callable[[dict[str, Any]], None]
 

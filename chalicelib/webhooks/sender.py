@@ -15,7 +15,12 @@ from typing import Any
 
 from chalicelib.clock import Clock, parse_iso
 from chalicelib.metrics import NULL as NULL_METRICS
-from chalicelib.metrics import Recorder
+from chalicelib.metrics import (
+    WEBHOOK_ATTEMPT_FAILED,
+    WEBHOOK_DELIVERED,
+    WEBHOOK_GIVEN_UP,
+    Recorder,
+)
 from chalicelib.webhooks import model, signing
 from chalicelib.webhooks.events import DeliveryQueue, Staged
 from chalicelib.webhooks.repository import WebhookRepository
@@ -26,10 +31,6 @@ log = logging.getLogger("freigabe.webhooks")
 # An attempt takes at most the transport's 10 s; its claim lasts longer than the sender's
 # Lambda timeout (30 s), so only a crashed attempt is ever taken over.
 CLAIM_SECONDS = 60
-
-WEBHOOK_DELIVERED = "WebhookDelivered"
-WEBHOOK_ATTEMPT_FAILED = "WebhookAttemptFailed"
-WEBHOOK_GIVEN_UP = "WebhookGivenUp"
 
 
 @dataclass

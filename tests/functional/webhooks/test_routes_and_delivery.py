@@ -145,7 +145,7 @@ def test_a_ping_arrives_and_the_same_message_twice_makes_one_attempt(
 
 
 def test_a_receiver_down_gets_the_event_later_with_the_same_id(
-        http: Any, container: Any, clock: Any, receiver: Receiver) -> None:
+        http: Any, container: Any, clock: Any, receiver: Receiver, emf: Any) -> None:
     hook = register(http, receiver.url, ["address.deleted"])
     receiver.fail_next(503, 500)
     assert delete(http, create_address(http, last_name="Muster")["address_id"]).status == 200
@@ -170,6 +170,8 @@ def test_a_receiver_down_gets_the_event_later_with_the_same_id(
     # The SQS retries that were queued meanwhile find nothing left to do.
     run_sender(http, [m for m in queued(container)])
     assert len(receiver.received) == 3
+    # What the failure-rate alarm watches (infra/build_template.py).
+    assert emf.total("WebhookAttemptFailed") == 2 and emf.total("WebhookDelivered") == 1
 
 
 def test_a_receiver_that_never_answers_2xx_ends_failed_then_retry_by_hand(
