@@ -20,6 +20,8 @@ import socket
 import ssl
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -80,8 +82,21 @@ def system_resolver(host: str, port: int) -> list[str]:
     return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
+def _resolve_within(resolve: Resolver, host: str, port: int, seconds: float) -> list[str]:
+    """getaddrinfo has no timeout of its own: it runs in a helper thread that is left
+    behind (not waited for) when the attempt's budget is over."""
+    pool = ThreadPoolExecutor(max_workers=1)
+    try:
+        return pool.submit(resolve, host, port).result(timeout=seconds)
+    except FutureTimeout as exc:
+        raise DeliveryError("dns_timeout") from exc
+    finally:
+        pool.shutdown(wait=False)
+
+
 def checked_address(host: str, port: int, *, allow_loopback: bool,
-                    resolve: Resolver = system_resolver) -> str:
+                    resolve: Resolver = system_resolver,
+                    timeout: float = TIMEOUT_SECONDS) -> str:
     """The address to connect to. Every address the name resolves to must pass: a name
     that also resolves to a private address is refused as a whole (rebinding)."""
     try:
@@ -89,7 +104,7 @@ def checked_address(host: str, port: int, *, allow_loopback: bool,
         candidates = [str(literal)]
     except ValueError:
         try:
-            candidates = resolve(host, port)
+            candidates = _resolve_within(resolve, host, port, timeout)
         except (OSError, UnicodeError) as exc:
             raise DeliveryError("dns_failed") from exc
     if not candidates:
@@ -142,7 +157,7 @@ class Transport:
         port = parts.port or (443 if parts.scheme == "https" else 80)
         deadline = time.monotonic() + self.timeout
         address = checked_address(host, port, allow_loopback=self.allow_loopback,
-                                  resolve=self.resolve)
+                                  resolve=self.resolve, timeout=self.timeout)
         if parts.scheme == "http" and ipaddress.ip_address(address).is_loopback is False:
             raise DeliveryError("url_refused")
         path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")

@@ -160,3 +160,16 @@ def test_scrubbing_keeps_ids_and_drops_the_person() -> None:
                     "email": None, "message": None, "phone": None, "last_name": None,
                     "street": None, "zip": None, "city": None}
     assert model.scrubbed(model.body("address.deleted", "t", {"address_id": "a"})) is None
+
+
+def test_a_name_that_does_not_resolve_in_time_fails_within_the_budget() -> None:
+    import time
+
+    def slow(host: str, port: int) -> list[str]:
+        time.sleep(2)
+        return ["93.184.216.34"]
+
+    started = time.monotonic()
+    with pytest.raises(DeliveryError, match="dns_timeout"):
+        checked_address("slow.example", 443, allow_loopback=False, resolve=slow, timeout=0.2)
+    assert time.monotonic() - started < 1.5
