@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
 RESULTS = Path(__file__).resolve().parent / "results.json"
 PARTS = ("requests", "sweeps", "reviews", "coldstart", "package", "overhead", "concurrency",
-         "checks")
+         "checks", "webhooks")
 
 
 def _quiet() -> contextlib.ExitStack:
@@ -86,6 +86,11 @@ def run(parts: tuple[str, ...], sizes: list[int], review_size: int,
     if "concurrency" in parts:
         _progress(f"20 threads x {per_thread} requests against the local stack")
         results["concurrency"] = concurrency.measure(per_thread=per_thread)
+    if "webhooks" in parts:
+        _progress("webhook events: round trips per matched webhook")
+        from bench import webhooks
+
+        results["webhooks"] = _in_stack(webhooks.measure)
     if "checks" in parts:
         _progress("review checks on adversarial 16 KB texts (CPU time)")
         results["checks"] = checks.measure()

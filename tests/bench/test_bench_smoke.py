@@ -106,3 +106,22 @@ def test_report_renders_and_flags_misses() -> None:
                "package": {"zip_mb": 6.5, "target_mb": 6.0, "largest": {}}}
     assert "Cold start" in report.render(results)
     assert len(report.failures(results)) == 2
+
+
+def test_webhook_events_cost_nothing_without_subscribers(stack: BenchStack) -> None:
+    """Issue 16: a change with no webhook makes no extra call; with webhooks (once known)
+    the same DynamoDB calls, two more items per matched webhook inside the transaction
+    (the delivery and its erasure index entry) and one SQS call for all of them."""
+    from bench import webhooks
+
+    figures = webhooks.measure(stack)
+    none = figures["no_webhooks"]
+    assert none["sqs"] == 0 and none["kms"] == 0
+    dynamodb = {op: n for op, n in none["calls"].items() if not op.startswith("ses:")}
+    for count in (1, 3):
+        warm = figures[f"{count}_webhooks"]["warm"]
+        assert {op: n for op, n in warm["calls"].items() if not op.startswith("ses:")} == dynamodb
+        assert warm["sqs"] == 1
+        assert warm["items_written"] == none["items_written"] + 2 * count
+    attempt = figures["sender_attempt"]
+    assert attempt["calls"].get("UpdateItem") == 2 and attempt["calls"].get("GetItem") == 1
