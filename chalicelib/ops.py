@@ -20,6 +20,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from chalicelib.errors import AppError, Conflict, NotFound, ValidationFailed
+from chalicelib.personal_data import ItemKind, Subject
 from chalicelib.validation import EmailStr, SingleLine, fields_from
 
 log = logging.getLogger("freigabe.ops")
@@ -227,53 +228,49 @@ def backfill_clock(day: dt.date) -> Any:
 
 # -- one person (Art. 15/20 export, Art. 17 erasure) -----------------------------------------
 
-def _person_data(container: Any, agency_id: str, email: str
-                 ) -> tuple[str | None, list[dict[str, Any]]]:
-    """The person's address id and reviews; 404 when the agency has neither."""
+def _located(container: Any, agency_id: str, email: str) -> Any:
+    """What every holder of personal data (``container.person_data``, the agency's and
+    the platform's) has about the person; 404 when the agency or all of them have
+    nothing."""
     if container.agency_repo.get_agency(agency_id) is None:
         raise NotFound("Agentur nicht gefunden.")
-    address_id = container.addresses.find_id_by_email(agency_id, email)
-    reviews = container.reviews.reviews_of(agency_id, email)
-    if address_id is None and not reviews:
+    located = container.person_data.locate(Subject(agency_id, email))
+    if located.empty:
         raise NotFound("Zu dieser E-Mail gibt es bei dieser Agentur keine Daten.")
-    return address_id, reviews
+    return located
 
 
 def export_person(container: Any, agency_id: str, email: str) -> dict[str, Any]:
-    """Everything stored about one person in one agency, as JSON: the address-book entry
-    (address, GDPR state, activities, consent records), the tour registrations reached
-    through it, and the reviews the person wrote about the agency."""
-    from chalicelib.reviews.views import qa_view
-    from chalicelib.tours.service import registration_view
-
-    address_id, reviews = _person_data(container, agency_id, email)
+    """Everything stored about one person in one agency, as JSON, from every holder: the
+    address-book entry (address, GDPR state, activities, consent records), the tour
+    registrations reached through it, and the reviews the person wrote about the agency
+    with their answers in report cases (platform data: only here, never for the agency)."""
+    located = _located(container, agency_id, email)
     export: dict[str, Any] = {"agency_id": agency_id, "address": None, "activities": [],
                               "records": [], "registrations": []}
-    if address_id is not None:
-        export.update(container.addresses.preview(agency_id, address_id))
-        export.update(container.gdpr.addresses.consent_records(agency_id, address_id))
-        export["registrations"] = [registration_view(r) for r in
-                                   container.gdpr.erasure.registrations(agency_id, address_id)]
-    export["reviews"] = [qa_view(r) for r in reviews]
-    # What the person wrote when asked for a statement or proof about one of them.
-    export["review_report_answers"] = container.reviews.answers_of(reviews)
+    export.update(container.person_data.export(located))
     return export
 
 
 def erase_person(container: Any, agency_id: str, email: str, reason: str) -> dict[str, Any]:
-    """The address through the API's deletion (registrations, links, mails, tombstone);
-    then the person's reviews of the agency as QA's "delete" resolution removes them."""
-    address_id, reviews = _person_data(container, agency_id, email)
+    """Every holder erases, in registration order: the address through the API's deletion
+    (registrations, links, mails, tombstone; refused with retention_active while a
+    store-until date protects it, before anything else is deleted); then the person's
+    reviews of the agency as QA's "delete" resolution removes them."""
+    located = _located(container, agency_id, email)
     result: dict[str, Any] = {"deleted": None, "tombstone": None}
-    if address_id is not None:
-        # Raises retention_active (409 in the API) while a store-until date protects it.
-        result = container.gdpr.addresses.delete(agency_id, address_id, "ops", reason=reason)
-    result["reviews_deleted"] = [r["review_id"] for r in reviews
-                                 if container.reviews.erase(r["review_id"], "ops")]
+    result.update(container.person_data.erase(located, by="ops", reason=reason))
     return result
 
 
 # -- idempotency -----------------------------------------------------------------------------
+
+# The idempotency records hold no personal data (for the registry, chalicelib.personal_data).
+NEUTRAL = (ItemKind("core", "OPSREQ#", "OPSREQ",
+                    "an operator event's idempotency record (keyed hash; its answer without "
+                    "tokens: ids and counts)"),)
+
+
 
 class Idempotency:
     """Our own conditional-write idempotency rather than Powertools Idempotency: its
@@ -294,7 +291,7 @@ class Idempotency:
         self.remaining_ms = remaining_ms
 
     def key(self, event: dict[str, Any], explicit: str | None) -> tuple[str, str]:
-        from chalicelib.reviews.signals import keyed_hash
+        from chalicelib.hashing import keyed_hash
 
         basis = explicit or json.dumps(event, sort_keys=True, ensure_ascii=False, default=str)
         return f"OPSREQ#{keyed_hash(self.hash_key, 'ops', basis)}", "OPSREQ"

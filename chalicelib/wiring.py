@@ -30,6 +30,7 @@ if TYPE_CHECKING:  # for the reader and mypy only: the services load on first us
     from chalicelib.mail.outbox import Outbox
     from chalicelib.mail.ses import Mailer
     from chalicelib.metrics import Metrics
+    from chalicelib.personal_data import Registry
     from chalicelib.privacy.access_requests import AccessRequests
     from chalicelib.privacy.addresses import AddressBook
     from chalicelib.privacy.export import AccessExport
@@ -377,7 +378,9 @@ class Container:
         gdpr = Gdpr(self.addresses, tours_table=self.table("tours"), core=self.core_table,
                     agency_repo=self.agency_repo, links=self.links, outbox=self.outbox,
                     clock=self.clock, settings=self.settings, metrics=self.metrics,
-                    ledger=self.erasure_ledger)
+                    ledger=self.erasure_ledger,
+                    person_data=lambda: [h for h in self.person_data.agency()
+                                         if h.name != "addresses"])
         gdpr.erasure.holders.append(self.webhooks.erase_person)
         return gdpr
 
@@ -415,6 +418,32 @@ class Container:
         from chalicelib.privacy.ledger import ErasureLedger
 
         return ErasureLedger(self.table("ledger"), self.clock, self.settings.erasure_ledger_days)
+
+    @cached_property
+    def person_data(self) -> Registry:
+        """Every holder of personal data (``chalicelib.personal_data``), in the order their
+        refs need: the address book first (it names registrations, links and mails),
+        the platform-controlled reviews last. Add yours here."""
+        from chalicelib.agencies.data import NEUTRAL as AGENCIES
+        from chalicelib.links.holder import LinkHolder
+        from chalicelib.mail.holder import MailHolder
+        from chalicelib.ops import NEUTRAL as OPS
+        from chalicelib.personal_data import Registry
+        from chalicelib.privacy.holder import NEUTRAL as PRIVACY
+        from chalicelib.privacy.holder import AddressHolder
+        from chalicelib.reviews.holder import NEUTRAL as REVIEWS
+        from chalicelib.reviews.holder import ReviewHolder
+        from chalicelib.tours.holder import NEUTRAL as TOURS
+        from chalicelib.tours.holder import RegistrationHolder
+
+        return Registry([
+            AddressHolder(self.addresses, lambda: self.gdpr.addresses,
+                          lambda: self.gdpr.erasure),
+            RegistrationHolder(self.table("tours"), self.settings.hash_key),
+            LinkHolder(),
+            MailHolder(),
+            ReviewHolder(self.reviews),
+        ], neutral=[*AGENCIES, *OPS, *PRIVACY, *REVIEWS, *TOURS])
 
     @cached_property
     def agency_ips(self) -> AgencyIpLog:

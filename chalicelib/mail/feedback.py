@@ -86,7 +86,7 @@ class Suppressions:
         self.hash_key = hash_key
 
     def key(self, address: str) -> tuple[str, str]:
-        from chalicelib.reviews.signals import keyed_hash
+        from chalicelib.hashing import keyed_hash
 
         return f"SUPPRESS#{keyed_hash(self.hash_key, 'suppress', normalize(address))}", "SUPPRESS"
 

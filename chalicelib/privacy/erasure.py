@@ -6,10 +6,13 @@ What belongs to a person in an agency, and goes:
 - the consent-request links (their snapshot shows the person's data) and every outbox
   mail about the person (consent requests, the agency's notices) — pending ones still
   hold the body, sent ones only a stub, both go;
-- the tour registrations reached through the address's inquiry activities (for that
-  agency), their links (unlock/approve/deny), their mails and the per-email rate-limit
-  counters of their hour (a keyed hash of the email; the per-IP counters are shared by
-  everyone behind that IP and cannot be attributed, they expire within hours).
+- whatever the other agency-controlled holders of personal data find for the person
+  (``chalicelib.personal_data``; registered in ``wiring``): today the tour registrations
+  reached through the address's inquiry activities, their links and mails and the
+  per-email rate-limit counters of their hour (the per-IP counters are shared by everyone
+  behind that IP and cannot be attributed, they expire within hours), the consent links
+  and the outbox mails the address names. Privacy knows none of their keys; the
+  platform's data (reviews) is never among them.
 
 Order, so that retries and the visible state stay consistent:
 1. one transaction, conditional on the address's version (and the caller's rule, e.g.
@@ -28,17 +31,16 @@ person (registration, activity, consent link, mail) also bumps the address's ver
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
-from chalicelib.clock import Clock, berlin_date, iso, parse_iso
+from chalicelib.clock import Clock, berlin_date, iso
 from chalicelib.errors import Unavailable
+from chalicelib.hashing import keyed_hmac
 from chalicelib.metrics import DELETIONS, Recorder
 from chalicelib.metrics import NULL as NULL_METRICS
+from chalicelib.personal_data import Holder, Subject, locate
 from chalicelib.privacy import events, rules
 from chalicelib.privacy.addresses import (
     AddressBook,
@@ -57,13 +59,9 @@ from chalicelib.storage.dynamo import (
     TransactionCancelled,
     Update,
 )
-from chalicelib.tours.model import rate_window
-from chalicelib.tours.service import email_rate_key
 from chalicelib.validation import email_key
 
 CHUNK = 100
-REGISTRATION_MAIL_SUFFIXES = ("unlock", "received", "request", "decision")
-LINK_PK = "LINK#"
 
 
 def tombstone_key(agency_id: str, address_id: str) -> tuple[str, str]:
@@ -91,16 +89,20 @@ class Refused:
 class Erasure:
     def __init__(self, book: AddressBook, tours: Table, core: Table, clock: Clock,
                  hash_key: str, *, metrics: Recorder = NULL_METRICS,
-                 ledger: Any = None) -> None:
+                 ledger: Any = None,
+                 person_data: Callable[[], Sequence[Holder]] = tuple) -> None:
+        """``person_data``: the other agency-controlled holders of personal data, in
+        registration order (a port: privacy imports none of them)."""
         self.book = book
         self.metrics = metrics
         self.table = book.table
-        self.tours = tours
         self.core = core
         self.clock = clock
         self.hash_key = hash_key
         # The erasure ledger (chalicelib/privacy/ledger.py): what a restore must not revive.
         self.ledger = ledger
+        self.person_data = person_data
+        # The tables other holders' keys live in (by their logical names).
         self._tables = {"addresses": self.table, "tours": tours, "core": core}
         # ``holder(agency_id, address_id)``: erases the person's data held elsewhere;
         # idempotent (a resumed clean-up runs it again).
@@ -109,8 +111,7 @@ class Erasure:
     def email_hash(self, email: str) -> str:
         """Keyed (HMAC) so the tombstone alone reveals nothing; with the email the
         agency can show that exactly this person's data was deleted."""
-        return hmac.new(self.hash_key.encode("utf-8"),
-                        f"tombstone:{email_key(email)}".encode(), hashlib.sha256).hexdigest()
+        return keyed_hmac(self.hash_key, "tombstone", email_key(email))
 
     # -- the deletion ------------------------------------------------------------------
 
@@ -202,24 +203,9 @@ class Erasure:
               ) -> tuple[dict[str, Any], list[tuple[str, str, str]]]:
         address_id = item["address_id"]
         now = self.clock.now()
-        keys: list[tuple[str, str, str]] = []
-        activities = 0
-        registration_ids: list[str] = []
-        for activity in self.book.all_activities(agency_id, address_id):
-            activities += 1
-            if activity.get("registration_id"):
-                registration_ids.append(activity["registration_id"])
-        registrations = self._registrations(agency_id, rules.unique(registration_ids))
-        for registration in registrations:
-            rid = registration["registration_id"]
-            keys.append(("tours", registration["pk"], registration["sk"]))
-            for token_hash in (registration.get("link_hashes") or {}).values():
-                keys.append(("core", f"{LINK_PK}{token_hash}", "LINK"))
-            keys.extend(("core", f"MAIL#{rid}-{suffix}", "MAIL")
-                        for suffix in REGISTRATION_MAIL_SUFFIXES)
-            keys.extend(("core", f"RATE#{key}", "RATE") for key in self._rate_keys(registration))
-        keys.extend(("core", f"{LINK_PK}{h}", "LINK") for h in item.get("consent_link_hashes") or ())
-        keys.extend(("core", f"MAIL#{m}", "MAIL") for m in item.get("mail_ids") or ())
+        activities, subject = self.subject(agency_id, item)
+        located = locate(self.person_data(), subject)
+        keys = located.keys()
         keys.extend(("addresses", *token_key(agency_id, word, address_id))
                     for word in sorted(item.get("search_words") or ()))
         for relation in item.get("relations") or ():
@@ -237,7 +223,8 @@ class Erasure:
             "pk": pk, "sk": sk, "agency_id": agency_id, "address_id": address_id,
             "email_hash": email_hash, "deleted_at": iso(now), "deleted_on": day,
             "reason": reason, "by": by, "status": "cleanup_pending",
-            "erased": {"activities": activities, "registrations": len(registrations),
+            "erased": {"activities": activities,
+                       "registrations": located.count("registrations"),
                        "consent_records": len(records), "linked_items": len(keys)},
             "consent_records": records,
             "cleanup": {"keys": [list(k) for k in keys]},
@@ -245,28 +232,21 @@ class Erasure:
         }
         return tombstone, keys
 
-    def registrations(self, agency_id: str, address_id: str) -> list[Item]:
-        """The person's tour registrations with this agency: the ones ``erase`` deletes."""
-        ids = [a["registration_id"] for a in self.book.all_activities(agency_id, address_id)
-               if a.get("registration_id")]
-        return self._registrations(agency_id, rules.unique(ids))
-
-    def _registrations(self, agency_id: str, ids: list[str]) -> list[Item]:
-        found: list[Item] = []
-        for start in range(0, len(ids), 100):
-            batch = self.tours.batch_get([(f"REG#{rid}", "REG") for rid in ids[start:start + 100]])
-            found.extend(r for r in batch if r.get("agency_id") == agency_id)
-        return found
-
-    def _rate_keys(self, registration: Item) -> list[str]:
-        email = (registration.get("prospect") or {}).get("email")
-        if not email:
-            return []
-        created = parse_iso(registration["created_at"])
-        # The counter's hour is taken a moment before created_at: cover the hour before too.
-        windows = {rate_window(created)[0], rate_window(created - timedelta(minutes=1))[0]}
-        return [email_rate_key(self.hash_key, registration["tour_id"], email, w)
-                for w in sorted(windows)]
+    def subject(self, agency_id: str, item: Item) -> tuple[int, Subject]:
+        """The address's person as other holders look them up, and how many activities
+        the address has: its inquiries name registrations, and the address keeps the
+        hashes of its consent links and the ids of its mails."""
+        activities = 0
+        registration_ids: list[str] = []
+        for activity in self.book.all_activities(agency_id, item["address_id"]):
+            activities += 1
+            if activity.get("registration_id"):
+                registration_ids.append(activity["registration_id"])
+        return activities, Subject(agency_id, item.get("email") or "", {
+            "registration": tuple(rules.unique(registration_ids)),
+            "link": tuple(item.get("consent_link_hashes") or ()),
+            "mail": tuple(item.get("mail_ids") or ()),
+        })
 
     def _all(self, pk: str) -> Iterator[Item]:
         start: dict[str, Any] | None = None

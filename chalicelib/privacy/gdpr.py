@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from chalicelib.metrics import NULL as NULL_METRICS
+from chalicelib.personal_data import Holder
 from chalicelib.privacy.addresses import AddressBook
 from chalicelib.privacy.consent import ConsentService
 from chalicelib.privacy.erasure import Erasure
@@ -18,11 +20,14 @@ from chalicelib.privacy.worklists import Worklists
 class Gdpr:
     def __init__(self, book: AddressBook, *, tours_table: Any, core: Any, agency_repo: Any,
                  links: Any, outbox: Any, clock: Any, settings: Any,
-                 metrics: Any = NULL_METRICS, ledger: Any = None) -> None:
+                 metrics: Any = NULL_METRICS, ledger: Any = None,
+                 person_data: Callable[[], Sequence[Holder]] = tuple) -> None:
+        """``person_data``: the other agency-controlled holders of personal data, whose keys
+        an address's erasure deletes with it (``wiring.Container.person_data``)."""
         self.book = book
         self.settings = SettingsRepository(book.table, clock)
         self.erasure = Erasure(book, tours_table, core, clock, settings.hash_key,
-                               metrics=metrics, ledger=ledger)
+                               metrics=metrics, ledger=ledger, person_data=person_data)
         self.ledger = ledger
         self.addresses = AddressService(book, self.erasure, clock, settings=self.settings)
         self.properties = PropertyService(book, self.settings, clock)

@@ -17,7 +17,7 @@ from collections import OrderedDict
 from datetime import date, timedelta
 
 from chalicelib.clock import Clock, berlin_date, epoch_seconds
-from chalicelib.secrets_util import sha256_hex
+from chalicelib.hashing import keyed_hash
 from chalicelib.storage.dynamo import Condition, ConditionFailed, Item, Table, Update
 
 log = logging.getLogger("freigabe.reviews")
@@ -37,10 +37,6 @@ def signal_ip(ip: str | None) -> str | None:
     if not parsed.is_global or parsed.is_multicast:
         return None
     return str(parsed)
-
-
-def keyed_hash(hash_key: str, kind: str, value: str) -> str:
-    return sha256_hex(f"{hash_key}:{kind}:{value}")[:32]
 
 
 def ip_key(hash_key: str, ip: str | None) -> str | None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
@@ -21,6 +20,7 @@ from pydantic import (
 )
 
 from chalicelib.errors import Conflict, NotFound, ValidationFailed
+from chalicelib.ratelimit import window as rate_window  # noqa: F401  (importable as before)
 from chalicelib.validation import (
     EmailStr,
     Phone,
@@ -260,10 +260,3 @@ def access_status(mode: str, registration_status: str | None) -> str:
     if mode == "off":
         return "unlocked"
     return registration_status or "locked"
-
-
-def rate_window(now: datetime) -> tuple[str, int]:
-    """Fixed one-hour windows: the window's key and the seconds until it ends."""
-    start = now.replace(minute=0, second=0, microsecond=0)
-    remaining = int((start + timedelta(hours=1) - now).total_seconds())
-    return start.strftime("%Y%m%d%H"), max(1, remaining)

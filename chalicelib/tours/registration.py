@@ -8,25 +8,25 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from chalicelib.clock import Clock, epoch_seconds, iso
+from chalicelib import ratelimit
+from chalicelib.clock import Clock, iso
 from chalicelib.config import Settings
 from chalicelib.errors import RateLimited, Unavailable
+from chalicelib.hashing import keyed_hash
 from chalicelib.links.service import LinkService
 from chalicelib.mail.outbox import Outbox, OutboxMail
 from chalicelib.metrics import REGISTRATIONS, Recorder
 from chalicelib.privacy.addresses import AddressBook, LeadContact
 from chalicelib.secrets_util import new_id, new_secret, sha256_hex
 from chalicelib.storage.dynamo import (
-    Condition,
     Item,
     Table,
     Transaction,
     TransactionCancelled,
-    Update,
 )
 from chalicelib.tours import events, mails
 from chalicelib.tours.events import Emitter
-from chalicelib.tours.model import rate_window, validate_registration
+from chalicelib.tours.model import validate_registration
 from chalicelib.tours.repository import TourRepository
 from chalicelib.tours.views import PURPOSE_APPROVE, PURPOSE_DENY, PURPOSE_UNLOCK
 from chalicelib.validation import email_key
@@ -41,8 +41,12 @@ class Registered:
 
 def email_rate_key(hash_key: str, tour_id: str, email: str, window: str) -> str:
     """The per-email rate counter of a tour and hour: a keyed hash, never the address. The
-    GDPR erasure recomputes it to delete a person's counters."""
-    return f"reg-email#{tour_id}#{sha256_hex(f'{hash_key}:{email_key(email)}')[:32]}#{window}"
+    GDPR erasure recomputes it to delete a person's counters (tours.holder)."""
+    return f"reg-email#{tour_id}#{keyed_hash(hash_key, 'tour-email', email_key(email))}#{window}"
+
+
+def ip_rate_key(hash_key: str, tour_id: str, ip: str, window: str) -> str:
+    return f"reg-ip#{tour_id}#{keyed_hash(hash_key, 'tour-ip', ip)}#{window}"
 
 
 class Registration:
@@ -66,20 +70,20 @@ class Registration:
         lead = validate_registration(payload, protection["required_fields"],
                                      protection["protected_viewpoints"])
         now = self.clock.now()
-        window, retry_after = rate_window(now)
+        window, retry_after = ratelimit.window(now)
         for _attempt in range(3):
             # One read: the email index and (same round trip) the tour's property, so the
             # inquiry can apply the GDPR reset rule (privacy.addresses.LeadState).
             existing = self.addresses.lead_state(tour["agency_id"], lead.email,
                                                  tour.get("property_id"))
             tx = Transaction(self.core.client)
-            self._stage_rate(tx, "rate_email",
-                             email_rate_key(self.settings.hash_key, tour_id, lead.email, window),
-                             self.settings.rate_per_email_per_hour, now)
+            ratelimit.stage(tx, self.core, "rate_email",
+                            email_rate_key(self.settings.hash_key, tour_id, lead.email, window),
+                            self.settings.rate_per_email_per_hour, now)
             if client_ip:
-                self._stage_rate(tx, "rate_ip",
-                                 f"reg-ip#{tour_id}#{self._keyed_hash(client_ip)}#{window}",
-                                 self.settings.rate_per_ip_per_hour, now)
+                ratelimit.stage(tx, self.core, "rate_ip",
+                                ip_rate_key(self.settings.hash_key, tour_id, client_ip, window),
+                                self.settings.rate_per_ip_per_hour, now)
             registered, staged = self._stage_registration(tx, tour, lead, status, existing)
             try:
                 tx.execute()
@@ -93,18 +97,6 @@ class Registration:
             self.outbox.deliver(staged)
             return registered
         raise Unavailable(retry_after=1)
-
-    def _keyed_hash(self, value: str) -> str:
-        return sha256_hex(f"{self.settings.hash_key}:{value}")[:32]
-
-    def _stage_rate(self, tx: Transaction, label: str, key: str, limit: int, now: Any) -> None:
-        tx.update(
-            self.core, f"RATE#{key}", "RATE",
-            Update(adds={"n": 1},
-                   sets={"expires_ttl": epoch_seconds(now + timedelta(hours=2))}),
-            condition=Condition("attribute_not_exists({n}) OR {n} < {:limit}", limit=limit),
-            label=label,
-        )
 
     def _stage_registration(self, tx: Transaction, tour: Item, lead: Any, status: str,
                             existing_address: Any) -> tuple[Registered, list[OutboxMail]]:
