@@ -14,4 +14,6 @@ NEUTRAL = (
              "the agency: name, business contact and controller details it publishes"),
     ItemKind("core", "TOKEN#", "TOKEN", "API token (hash), its kind and agency"),
     ItemKind("core", "TOKENID#", "TOKENID", "API token by public id (revocation)"),
+    ItemKind("core", "AGENCY#", "APIKEY#", "an agency's API key as listed for its owner "
+             "(id, label, dates; never the key)"),
 )

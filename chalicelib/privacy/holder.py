@@ -38,6 +38,12 @@ class AddressHolder:
         ItemKind("addresses", "AGENCY#", "TOMBSTONE#",
                  "deletion proof: keyed email hash, counts, consent record metadata"),
         ItemKind("addresses", "AGENCY#", "DELETED#", "the deletion proof by email hash"),
+        ItemKind("addresses", "SEARCH#", "",
+                 "search word index: folded words of the address's name, email, phone, "
+                 "city (privacy/search.py)"),
+        ItemKind("ledger", "ERASED#", "",
+                 "erasure ledger: agency, address id, keyed email hash (replayed after a "
+                 "restore; TTL = the PITR window, privacy/ledger.py)"),
     )
     record = ProcessingRecord(
         purpose="Adressverwaltung der Agentur: Interessenten, Eigentümer, Käufer und Mieter; "
