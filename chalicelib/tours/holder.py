@@ -27,11 +27,22 @@ from chalicelib.ratelimit import window as rate_window
 from chalicelib.storage.dynamo import Item, Table
 from chalicelib.tours.registration import email_rate_key
 from chalicelib.tours.repository import registration_key
-from chalicelib.tours.views import registration_view
 
 # The mails a registration can send (``<registration id>-<suffix>``, tours.registration
 # and tours.decisions).
 REGISTRATION_MAIL_SUFFIXES = ("unlock", "received", "request", "decision")
+
+# A registration's attributes that are no data about the person (keys, token hashes).
+_INTERNAL = frozenset({"pk", "sk", "link_hashes", "viewer_hashes", "expires_ttl", "version"})
+
+
+def export_view(item: Item) -> dict[str, Any]:
+    """Everything the registration says about the person and what happened (Art. 15):
+    the prospect's data as given, the tour and contact, status, consent and decision
+    times."""
+    return {k: v for k, v in item.items()
+            if k not in _INTERNAL and not k.startswith("gsi") and not k.endswith("_hash")}
+
 
 # Tours' items without personal data.
 NEUTRAL = (
@@ -91,7 +102,7 @@ class RegistrationHolder:
                      counts={"registrations": len(registrations)})
 
     def export(self, subject: Subject, found: Found) -> dict[str, Any]:
-        return {"registrations": [registration_view(r) for r in found.handle or ()]}
+        return {"registrations": [export_view(r) for r in found.handle or ()]}
 
     def erase(self, subject: Subject, found: Found, *, by: str, reason: str
               ) -> dict[str, Any]:
