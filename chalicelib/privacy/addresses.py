@@ -27,7 +27,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Literal
 
 from chalicelib.clock import Clock, iso
@@ -52,7 +52,7 @@ PUBLIC_FIELDS = (
     "store_until_manual", "email_undeliverable", "created_at", "updated_at",
 )
 ACTIVITY_FIELDS = ("activity_id", "type", "property_id", "note", "created_at", "source",
-                   "tour_id", "registration_id", "by")
+                   "tour_id", "registration_id", "by", "verified", "suggestion", "status")
 
 
 def address_key(agency_id: str, address_id: str) -> tuple[str, str]:
@@ -108,6 +108,24 @@ class LeadState:
     def resets(self) -> bool:
         return (self.address_id is not None and self.property_active
                 and self.auto_until is not None)
+
+
+@dataclass(frozen=True)
+class LeadRef:
+    """Where a registration's lead landed: the address and its inquiry activity's sort
+    key (kept on the registration and its links, so verifying it needs no lookup)."""
+
+    address_id: str
+    activity_sk: str
+    # The address as this registration created it (a new email): verifying can act on it
+    # without a read, conditioned on its version (a stale copy costs one retry with a read).
+    created: dict[str, Any] | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        ref: dict[str, Any] = {"address_id": self.address_id, "activity_sk": self.activity_sk}
+        if self.created is not None:
+            ref["created"] = self.created
+        return ref
 
 
 @dataclass(frozen=True)
@@ -194,35 +212,29 @@ class AddressBook:
         return found
 
     def stage_lead(self, tx: Transaction, agency_id: str, existing: str | LeadState | None,
-                   lead: LeadContact, activity: dict[str, Any]) -> str:
-        """Adds to ``tx`` the create-or-update of the address with the lead's email, and the
-        activity. Fails the transaction (label ``address``) if the email index changed since
-        ``existing`` was read, so the caller reads again and retries.
-
-        ``existing`` is the address id or, better, the ``LeadState`` from ``lead_state``:
-        then an inquiry for an active property also clears an automatic store-until date
-        (the reset rule), guarded by conditions on exactly the state the index mirrored."""
+                   lead: LeadContact, activity: dict[str, Any]) -> LeadRef:
+        """Adds to ``tx`` an unverified lead (v2 contract, Tours): for a new email an
+        address holding only the email, for a known one nothing but the activity. The
+        activity does not count as interest yet (no interest index keys, no reset): the
+        prospect has proved nothing, and anyone can type someone else's email. What they
+        typed stays on the registration; ``privacy.leads.Leads.stage_verified`` applies it
+        after the unlock POST or the agency's approval. Fails the transaction (label
+        ``address``) if the email index changed since ``existing`` was read."""
         state = existing if isinstance(existing, LeadState) else LeadState(existing)
-        existing_id = state.address_id
         now = iso(self.clock.now())
-        given = {name: getattr(lead, name) for name in LEAD_FIELDS if getattr(lead, name)}
-        property_id = activity.get("property_id")
-        interest = rules.is_interest(activity.get("type", ""), property_id)
-        if existing_id is None:
+        if state.address_id is None:
             address_id = new_id()
             pk, sk = address_key(agency_id, address_id)
             item = {
                 "pk": pk, "sk": sk, "address_id": address_id, "agency_id": agency_id,
                 "salutation": None, "company": None, "user_id": None,
                 "first_name": None, "last_name": None, "phone": None, "street": None,
-                "zip": None, "city": None, **given,
+                "zip": None, "city": None,
                 "email": lead.email, "gdpr_status": "none", "store_until": None,
                 "store_until_reason": None, "store_until_manual": False,
                 "created_at": now, "updated_at": now, "source": "tour_registration",
                 "version": 1,
             }
-            if interest:
-                item["interest_properties"] = {property_id}
             words = search.stage_words(tx, self.table, agency_id, address_id, None, item)
             item.update(search.index_sets(words, item, address_id)[0])
             tx.put(self.table, item, condition=Condition("attribute_not_exists({pk})"),
@@ -231,60 +243,32 @@ class AddressBook:
             tx.put(self.table, {"pk": ipk, "sk": isk, "address_id": address_id,
                                 "search": search.mirror_fields(item)},
                    condition=Condition("attribute_not_exists({pk})"), label="address")
+            created: dict[str, Any] | None = item
         else:
-            address_id = existing_id
-            # Newer contact details from the prospect win; GDPR fields are touched only by
-            # the reset rule.
-            update = Update(sets={**given, "updated_at": now}, adds={"version": 1})
-            condition = Condition("attribute_exists({pk})")
-            if interest:
-                update.adds["interest_properties"] = {property_id}
-            # The search index follows the fields the lead changes; the email index's
-            # mirror of the searchable fields says what they were (and is guarded).
-            lead_words = search.stage_lead(tx, self.table, agency_id, address_id,
-                                           state.search, lead.email, given)
-            update.sets.update(lead_words.address_sets)
-            update.removes.extend(lead_words.address_removes)
-            index_update = Update(sets=dict(lead_words.index_sets))
-            index_guard = "{address_id} = {:a}" + lead_words.index_guard
-            index_params: dict[str, Any] = {"a": address_id, **lead_words.index_params}
-            if state.resets:
-                update.sets.update(store_until=None, store_until_reason=None,
-                                   store_until_manual=False)
-                keys = rules.index_keys(agency_id, {"address_id": address_id,
-                                                    "gdpr_status": state.auto_status})
-                if keys:
-                    update.sets.update(gdpr_pk=keys[0], gdpr_sk=keys[1])
-                else:
-                    update.removes.extend(["gdpr_pk", "gdpr_sk"])
-                condition = Condition(
-                    "attribute_exists({pk}) AND {store_until} = {:d} AND "
-                    "{store_until_manual} = {:f} AND {gdpr_status} = {:s}",
-                    d=state.auto_until, f=False, s=state.auto_status)
-                index_update.removes.extend(["auto_until", "auto_status"])
-            if index_update.sets or index_update.removes:
-                tx.update(self.table, *email_index_key(agency_id, lead.email), index_update,
-                          condition=Condition(index_guard, **index_params), label="address")
-            tx.update(self.table, *address_key(agency_id, address_id), update,
-                      condition=condition, label="address")
-        self.stage_activity(tx, agency_id, address_id, activity)
-        if state.resets:
-            events.emit_store_until_cleared(self.events, tx, agency_id, address_id,
-                                            activity.get("registration_id") or now)
-            self.stage_activity(tx, agency_id, address_id, reset_activity(
-                state.auto_until, property_id), at=self.clock.now() + timedelta(milliseconds=1))
-        return address_id
+            created = None
+            address_id = state.address_id
+            tx.check(self.table, *email_index_key(agency_id, lead.email),
+                     Condition("{address_id} = {:a}", a=address_id), label="address")
+        activity_id = new_id()
+        sk = f"{now}#{activity_id}"
+        self.stage_activity(tx, agency_id, address_id,
+                            {**activity, "verified": False}, activity_id=activity_id,
+                            interest=False)
+        return LeadRef(address_id, sk, created)
 
     def stage_activity(self, tx: Transaction, agency_id: str, address_id: str,
-                       activity: dict[str, Any], at: datetime | None = None) -> str:
+                       activity: dict[str, Any], at: datetime | None = None, *,
+                       activity_id: str | None = None, interest: bool = True) -> str:
+        """``interest=False``: an activity that does not (yet) count as interest in its
+        property, whatever its type (an unverified lead's inquiry)."""
         moment = iso(at or self.clock.now())
-        activity_id = new_id()
+        activity_id = activity_id or new_id()
         item = {
             "pk": activity_pk(agency_id, address_id), "sk": f"{moment}#{activity_id}",
             "activity_id": activity_id, "address_id": address_id, "created_at": moment,
             "property_id": None, "note": None, **activity,
         }
-        if rules.is_interest(item.get("type", ""), item.get("property_id")):
+        if interest and rules.is_interest(item.get("type", ""), item.get("property_id")):
             item["prop_pk"] = interest_pk(agency_id, item["property_id"])
             item["prop_sk"] = f"{address_id}#{moment}#{activity_id}"
         tx.put(self.table, item, label="activity")

@@ -8,9 +8,10 @@ from typing import Any, Literal
 from chalicelib.auth.actor import Actor
 from chalicelib.clock import Clock, iso
 from chalicelib.errors import Conflict, NotFound, Unavailable
-from chalicelib.links.service import LinkService
+from chalicelib.links.service import RETRY_PREFIX, LinkService
 from chalicelib.mail.outbox import Outbox, OutboxMail
 from chalicelib.metrics import UNLOCKS, Recorder
+from chalicelib.privacy.leads import Leads
 from chalicelib.secrets_util import new_secret, sha256_hex
 from chalicelib.storage.dynamo import Table, Transaction, TransactionCancelled
 from chalicelib.tours import events as tour_events
@@ -29,9 +30,11 @@ from chalicelib.tours.views import (
 
 class Decisions:
     def __init__(self, repo: TourRepository, core: Table, links: LinkService, outbox: Outbox,
-                 clock: Clock, metrics: Recorder, events: Emitter | None = None) -> None:
+                 clock: Clock, metrics: Recorder, events: Emitter | None = None,
+                 leads: Leads | None = None) -> None:
         self.events = events
         self.repo = repo
+        self.leads = leads
         self.core = core
         self.links = links
         self.outbox = outbox
@@ -47,16 +50,19 @@ class Decisions:
         hashes = item.get("link_hashes") or {}
         retire = {"supersede_approve": hashes.get(PURPOSE_APPROVE),
                   "supersede_deny": hashes.get(PURPOSE_DENY)}
-        for _attempt in range(3):
+        for attempt in range(3):
             tx = Transaction(self.core.client)
             for label, token_hash in retire.items():
                 self.links.supersede(tx, token_hash, label=label)
-            staged = self.stage(tx, snapshot_of(item), decision, decided_by=actor.as_dict())
+            staged = self.stage(tx, snapshot_of(item), decision, decided_by=actor.as_dict(),
+                                attempt=attempt)
             try:
                 tx.execute()
             except TransactionCancelled as exc:
                 if exc.conflict and not exc.failed:
                     raise Unavailable(retry_after=1) from exc
+                if exc.failed and all(f.startswith(RETRY_PREFIX) for f in exc.failed):
+                    continue  # the lead's address changed meanwhile: read it again
                 if exc.failed and exc.failed <= retire.keys():
                     # Only the link items are missing: TTL removed them long after they
                     # expired, so there is nothing left to retire. Decide without them.
@@ -73,8 +79,8 @@ class Decisions:
         return public_registration(fresh)
 
     def stage(self, tx: Transaction, snapshot: dict[str, Any],
-              decision: Literal["approve", "deny"], decided_by: dict[str, Any]
-              ) -> list[OutboxMail]:
+              decision: Literal["approve", "deny"], decided_by: dict[str, Any],
+              attempt: int = 0) -> list[OutboxMail]:
         """``decided_by``: the actor (chalicelib/auth/actor.py) who decided."""
         now = iso(self.clock.now())
         registration_id = snapshot["registration_id"]
@@ -86,6 +92,10 @@ class Decisions:
             mail = mails.access_granted_mail(snapshot,
                                              entry_url(snapshot, f"{registration_id}.{secret}"))
             sets = {"decided_at": now, "unlocked_at": now, "decided_by": decided_by}
+            if self.leads is not None:  # the agency's approval verifies the lead
+                self.leads.stage_verified(tx, snapshot["agency_id"], snapshot.get("lead"),
+                                          snapshot["prospect"], snapshot.get("property_id"),
+                                          registration_id, attempt=attempt)
         else:
             mail = mails.access_denied_mail(snapshot)
             sets = {"decided_at": now, "decided_by": decided_by}

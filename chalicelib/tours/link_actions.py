@@ -9,6 +9,7 @@ from chalicelib.auth.actor import Actor
 from chalicelib.clock import Clock, iso
 from chalicelib.links.service import Outcome, Page, StaleLink, Submission
 from chalicelib.metrics import UNLOCKS, Recorder
+from chalicelib.privacy.leads import Leads
 from chalicelib.secrets_util import new_secret, sha256_hex
 from chalicelib.storage.dynamo import Item, Transaction
 from chalicelib.tours import events as tour_events
@@ -23,9 +24,10 @@ class UnlockAction:
     """E-Mail-Freigabe: the prospect's one click unlocks the tour and leads into it."""
 
     def __init__(self, repo: TourRepository, clock: Clock, metrics: Recorder,
-                 events: Emitter | None = None) -> None:
+                 events: Emitter | None = None, leads: Leads | None = None) -> None:
         self.events = events
         self.repo = repo
+        self.leads = leads
         self.clock = clock
         self.metrics = metrics
 
@@ -48,6 +50,10 @@ class UnlockAction:
             sets={"unlocked_at": now}, viewer_hash=sha256_hex(secret))
         self.repo.stage_counters(tx, ctx["tour_id"], {"pending_email": -1, "unlocked": 1})
         tour_events.decided(self.events, tx, ctx, tour_events.UNLOCKED, now)
+        if self.leads is not None:  # the prospect proved the email: the lead counts now
+            self.leads.stage_verified(tx, ctx["agency_id"], ctx.get("lead"), ctx["prospect"],
+                                      ctx.get("property_id"), registration_id,
+                                      attempt=submission.attempt)
         return Outcome(
             page=Page(heading="Rundgang freigeschaltet",
                       paragraphs=["Sie werden zum Rundgang weitergeleitet."],
@@ -92,7 +98,8 @@ class DecisionAction:
         contact = (ctx.get("contact") or {}).get("name")
         actor = Actor("link", f"tour-{self.decision}",
                       f"{contact} (Link in der E-Mail)" if contact else "Link in der E-Mail")
-        staged = self.decisions.stage(tx, ctx, self.decision, decided_by=actor.as_dict())
+        staged = self.decisions.stage(tx, ctx, self.decision, decided_by=actor.as_dict(),
+                                       attempt=submission.attempt)
         who = mails.prospect_name(ctx["prospect"]) or ctx["prospect"]["email"]
         if self.decision == "approve":
             page = Page(heading="Zugang gewährt",

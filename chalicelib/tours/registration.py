@@ -72,10 +72,9 @@ class Registration:
         now = self.clock.now()
         window, retry_after = ratelimit.window(now)
         for _attempt in range(3):
-            # One read: the email index and (same round trip) the tour's property, so the
-            # inquiry can apply the GDPR reset rule (privacy.addresses.LeadState).
-            existing = self.addresses.lead_state(tour["agency_id"], lead.email,
-                                                 tour.get("property_id"))
+            # One read: the email index. The lead stays unverified (it changes no stored
+            # field and is no interest yet), so the property is read only on verification.
+            existing = self.addresses.lead_state(tour["agency_id"], lead.email, None)
             tx = Transaction(self.core.client)
             ratelimit.stage(tx, self.core, "rate_email",
                             email_rate_key(self.settings.hash_key, tour_id, lead.email, window),
@@ -116,13 +115,17 @@ class Registration:
                     "note": f"Registrierung für den Rundgang „{tour['title']}“",
                     "source": "tour_registration", "tour_id": tour["tour_id"],
                     "registration_id": registration_id}
-        address_id = self.addresses.stage_lead(
+        lead_ref = self.addresses.stage_lead(
             tx, agency_id, existing_address,
             LeadContact(**{k: getattr(lead, k) for k in (
                 "email", "first_name", "last_name", "phone", "street", "zip", "city")}),
             activity)
+        address_id = lead_ref.address_id
         # The links' context too: their POST emits events that name the address.
         snapshot["address_id"] = address_id
+        # The unlock POST or the approval verifies the lead (privacy.leads) from here.
+        snapshot["lead"] = lead_ref.as_dict()
+        snapshot["property_id"] = tour.get("property_id")
         link_hashes: dict[str, str] = {}
         outgoing: list[OutboxMail] = []
         ref = {"ref_kind": "registration", "ref_id": registration_id}

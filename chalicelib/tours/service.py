@@ -16,6 +16,7 @@ from chalicelib.mail.outbox import Outbox, OutboxMail
 from chalicelib.metrics import NULL as NULL_METRICS
 from chalicelib.metrics import Recorder
 from chalicelib.privacy.addresses import AddressBook
+from chalicelib.privacy.leads import Leads
 from chalicelib.secrets_util import new_id, same_secret, sha256_hex
 from chalicelib.storage import cursor
 from chalicelib.storage.dynamo import ConditionFailed, Item, Table, Transaction
@@ -65,8 +66,9 @@ class TourService:
         self.settings = settings
         self.registration = Registration(repo, core, addresses, links, outbox, clock, settings,
                                          metrics, events)
-        self.decisions = Decisions(repo, core, links, outbox, clock, metrics, events)
-        links.register(PURPOSE_UNLOCK, UnlockAction(repo, clock, metrics, events))
+        leads = Leads(addresses, clock)
+        self.decisions = Decisions(repo, core, links, outbox, clock, metrics, events, leads)
+        links.register(PURPOSE_UNLOCK, UnlockAction(repo, clock, metrics, events, leads))
         links.register(PURPOSE_APPROVE, DecisionAction(self.decisions, "approve"))
         links.register(PURPOSE_DENY, DecisionAction(self.decisions, "deny"))
         outbox.on_permanent_failure("registration", self._mail_failed)

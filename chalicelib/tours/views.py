@@ -71,6 +71,9 @@ def snapshot_of(item: Item) -> dict[str, Any]:
         "tour_url": item["tour_url"], "contact": item["contact"], "prospect": item["prospect"],
         **({"viewpoint_id": item["viewpoint_id"]} if item.get("viewpoint_id") else {}),
         "address_id": item.get("address_id"),
+        # Where the unverified lead landed (issue 19; absent on older registrations).
+        **({"lead": item["lead"], "property_id": item.get("property_id")}
+           if item.get("lead") else {}),
     }
 
 

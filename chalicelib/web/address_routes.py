@@ -77,6 +77,15 @@ def register(api: Api) -> None:
                                                          ctx.params["address_id"], ctx.json,
                                                          ctx.actor)
 
+    @api.route("/agency/addresses/{address_id}/suggestions/{activity_id}/apply",
+               methods=["POST"], auth="agency")
+    def apply_suggestion(ctx: RequestContext) -> Any:
+        """A verified lead's differing contact details, stored at the agency's click."""
+        from chalicelib.privacy.leads import Leads
+
+        return Leads(ctx.container.addresses, ctx.container.clock).apply_suggestion(
+            ctx.agency_id, ctx.params["address_id"], ctx.params["activity_id"], _who(ctx))
+
     @api.route("/agency/addresses/{address_id}/consent-records", auth="agency")
     def consent_records(ctx: RequestContext) -> Any:
         gdpr = ctx.container.gdpr

@@ -253,6 +253,17 @@ def add_activity(w: World) -> Act:
                  {"type": "expose_sent", "property_id": property_id})
 
 
+def apply_suggestion(w: World) -> Act:
+    """A verified registration whose last name differs from the stored one (issue 19)."""
+    address_id = w.address()
+    w.register(w.tour("email"), last_name="Neumann")
+    w.ok(w.http.form_post(w.link("unlock")), 303)
+    preview = w.ok(w.http.get(f"/agency/addresses/{address_id}/preview", token=DEMO))
+    [suggestion] = [a for a in preview["activities"] if a["type"] == "suggestion"]
+    return _call(w, "POST", f"/agency/addresses/{address_id}/suggestions/"
+                            f"{suggestion['activity_id']}/apply")
+
+
 def bulk_delete(w: World) -> Act:
     ids = [w.address(email=f"p{n}@example.org") for n in range(2)]
     return _call(w, "POST", "/agency/addresses/bulk-delete", {"address_ids": ids})
@@ -393,6 +404,8 @@ SCENARIOS = [
     Scenario("delete address", "DELETE", "/agency/addresses/{address_id}", delete_address),
     Scenario("add activity", "POST", "/agency/addresses/{address_id}/activities", add_activity,
              201, repeatable=True),
+    Scenario("apply suggestion", "POST",
+             "/agency/addresses/{address_id}/suggestions/{activity_id}/apply", apply_suggestion),
     Scenario("bulk delete", "POST", "/agency/addresses/bulk-delete", bulk_delete),
     Scenario("consent requests", "POST", "/agency/gdpr/consent-requests", consent_requests),
     Scenario("GDPR settings", "PUT", "/agency/gdpr/settings", gdpr_settings, repeatable=True),

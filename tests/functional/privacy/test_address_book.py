@@ -1,11 +1,13 @@
 """Every registration lands in the agency's address book: one address per email and agency,
-an ``inquiry`` activity per registration carrying the tour's property."""
+an ``inquiry`` activity per registration carrying the tour's property. Until the prospect
+unlocks (or the agency approves) the lead is unverified: a new address holds only the
+email, a known one is not changed (issue 19, tests/hardening/test_unverified_leads.py)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from tests.conftest import DEMO, OTHER, registration_payload, tour_payload
+from tests.conftest import DEMO, OTHER, links_in, registration_payload, tour_payload
 from tests.support import register
 
 
@@ -22,13 +24,28 @@ def preview(http: Any, address_id: str, token: str = DEMO) -> dict[str, Any]:
 
 
 
-def test_a_registration_creates_the_address_with_an_inquiry_activity(http, make_tour):
+def verify(http: Any, outbox: Any, registered: dict[str, Any], token: str = DEMO) -> None:
+    """The prospect's unlock POST (E-Mail-Freigabe) or the agency's approval (manual)."""
+    if registered["status"] == "pending_approval":
+        assert http.post(f"/agency/registrations/{registered['registration_id']}/approve",
+                         token=token).status == 200
+        return
+    message = [m for m in outbox() if links_in(m, "unlock")
+               and registered["registration_id"] in str(m)] or [
+        m for m in outbox() if links_in(m, "unlock")]
+    assert http.form_post(links_in(message[-1], "unlock")[-1]).status == 303
+
+
+def test_a_registration_creates_the_address_with_an_inquiry_activity(http, make_tour, outbox):
     tour = make_tour("email", protection={
         "mode": "email", "required_fields": ["first_name", "last_name", "phone", "city"],
         "protected_viewpoints": []})
     assert find(http, "eva@example.org") == []
     registered = register(http, tour["tour_id"], phone="+49 171 1234567", city="Berlin",
                           zip="10405", street="Kastanienallee 1")
+    [unverified] = find(http, "eva@example.org")
+    assert (unverified["first_name"], unverified["phone"]) == (None, None)
+    verify(http, outbox, registered)
 
     [address] = find(http, "eva@example.org")
     assert address["email"] == "eva@example.org"
@@ -81,30 +98,35 @@ def test_lookup_by_email_ignores_case(http, make_tour):
     assert find(http, "someone.else@example.org") == []
 
 
-def test_a_second_registration_updates_the_same_address_and_adds_an_activity(
-        http, make_tour, clock):
+def test_a_second_registration_keeps_the_same_address_and_suggests_its_changes(
+        http, make_tour, clock, outbox):
     tour = make_tour("email", protection={
         "mode": "email", "required_fields": ["first_name", "last_name"],
         "protected_viewpoints": []})
     other_tour = make_tour("manual", property_id="prop-2", title="Dachgeschoss")
     first = register(http, tour["tour_id"], phone="+49 30 111111")
+    verify(http, outbox, first)
     [address] = find(http, "eva@example.org")
 
     clock.advance(minutes=10)
     second = register(http, other_tour["tour_id"], email="EVA@Example.ORG",
                       first_name="Evelyn", last_name="Muster-Neu", phone="+49 30 222222")
+    verify(http, outbox, second)
 
     [updated] = find(http, "eva@example.org")
     assert updated["address_id"] == address["address_id"]
     assert http.get("/agency/addresses", token=DEMO).json["addresses"] == [updated]
-    assert (updated["first_name"], updated["last_name"]) == ("Evelyn", "Muster-Neu")
-    assert updated["phone"] == "+49 30 222222"
+    # Never overwritten: the differing details are a suggestion for the agency.
+    assert (updated["first_name"], updated["last_name"]) == ("Eva", "Muster")
+    assert updated["phone"] == "+49 30 111111"
     assert updated["gdpr_status"] == "none"
 
     view = preview(http, address["address_id"])
     assert view["gdpr_status"] == "none"
-    newest, oldest = view["activities"]
-    assert [a["type"] for a in view["activities"]] == ["inquiry", "inquiry"]
+    [suggestion] = [a for a in view["activities"] if a["type"] == "suggestion"]
+    assert set(suggestion["suggestion"]) == {"first_name", "last_name", "phone"}
+    newest, oldest = [a for a in view["activities"] if a["type"] == "inquiry"]
+    assert newest["verified"] is oldest["verified"] is True
     assert newest["registration_id"] == second["registration_id"]
     assert newest["property_id"] == "prop-2"
     assert oldest["registration_id"] == first["registration_id"]
@@ -112,14 +134,16 @@ def test_a_second_registration_updates_the_same_address_and_adds_an_activity(
     assert newest["created_at"] > oldest["created_at"]
 
 
-def test_a_later_registration_without_a_field_keeps_the_stored_value(http, make_tour, clock):
+def test_a_later_registration_without_a_field_keeps_the_stored_value(http, make_tour, clock,
+                                                                     outbox):
     optional = make_tour("email", protection={"mode": "email", "required_fields": [],
                                               "protected_viewpoints": []})
-    register(http, optional["tour_id"], phone="+49 30 111111")
+    verify(http, outbox, register(http, optional["tour_id"], phone="+49 30 111111"))
     clock.advance(minutes=1)
     http_reply = http.post(f"/tours/{optional['tour_id']}/registrations",
                            {"email": "eva@example.org", "privacy_accepted": True})
     assert http_reply.status == 202
+    verify(http, outbox, http_reply.json)
     [address] = find(http, "eva@example.org")
     assert (address["first_name"], address["last_name"], address["phone"]) == (
         "Eva", "Muster", "+49 30 111111")
@@ -139,11 +163,11 @@ def test_activities_are_listed_newest_first(http, make_tour, clock):
     assert stamps == sorted(stamps, reverse=True)
 
 
-def test_addresses_are_per_agency(http, make_tour):
+def test_addresses_are_per_agency(http, make_tour, outbox):
     demo_tour = make_tour("email")
     other_tour = make_tour("email", token=OTHER, property_id="other-prop")
-    register(http, demo_tour["tour_id"])
-    register(http, other_tour["tour_id"], first_name="Eve")
+    verify(http, outbox, register(http, demo_tour["tour_id"]))
+    verify(http, outbox, register(http, other_tour["tour_id"], first_name="Eve"))
 
     [demo_address] = find(http, "eva@example.org", DEMO)
     [other_address] = find(http, "eva@example.org", OTHER)

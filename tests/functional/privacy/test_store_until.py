@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import DEMO, OTHER, registration_payload
+from tests.conftest import DEMO, OTHER, links_in, registration_payload
 from tests.functional.privacy.support import (
     ReadCounter,
     activity,
@@ -233,8 +233,10 @@ def test_renewed_interest_in_an_active_property_clears_the_automatic_date(http, 
     assert day(180) in newest["note"]
 
 
-def test_a_tour_registration_for_an_active_property_resets_within_its_one_read(
-        http, clock, make_tour, container):
+def test_a_verified_tour_registration_for_an_active_property_resets_in_the_unlock(
+        http, clock, make_tour, container, outbox):
+    """Issue 19: the registration itself changes nothing (unverified); the unlock POST
+    applies the reset rule with one read besides the link (address + property)."""
     active = create_property(http, "Altbau mit Tour", property_id="objekt-17")
     address = create_address(http, email="eva@example.org")
     address_id = address["address_id"]
@@ -245,22 +247,26 @@ def test_a_tour_registration_for_an_active_property_resets_within_its_one_read(
     tour = make_tour("email", property_id=active)
     unknown_tour = make_tour("email", property_id="gibt-es-nicht")
 
+    def unlock() -> None:
+        message = [m for m in outbox() if links_in(m, "unlock")][-1]
+        assert http.form_post(links_in(message, "unlock")[-1]).status == 303
+
     clock.advance(minutes=1)
     counter = ReadCounter().hook(container.dynamodb)
     reply = http.post(f"/tours/{unknown_tour['tour_id']}/registrations", registration_payload())
     assert reply.status == 202
+    unlock()
     assert get_address(http, address_id)["store_until"] == day(180)  # unknown: not active
 
-    counter.reset()
     reply = http.post(f"/tours/{tour['tour_id']}/registrations", registration_payload())
     assert reply.status == 202
+    assert get_address(http, address_id)["store_until"] == day(180)  # not verified yet
+    counter.reset()
+    unlock()
     reads = [c for c in counter.calls if c["op"] in ("GetItem", "BatchGetItem", "Query")
-             # The outbox's suppression-list check before the send (issue 5) is not part
-             # of the registration's own reads.
              and not str(c["params"].get("Key", {}).get("pk", {}).get("S", "")
                          ).startswith("SUPPRESS#")]
-    # The tour, then the email index and the property in one round trip (as before: the
-    # tour and the email index).
+    # The link, then the address and the property in one round trip.
     assert [c["op"] for c in reads] == ["GetItem", "BatchGetItem"]
     assert len(reads[1]["params"]["RequestItems"]["test-addresses"]["Keys"]) == 2
     assert [c["op"] for c in counter.calls].count("TransactWriteItems") == 1
@@ -269,7 +275,7 @@ def test_a_tour_registration_for_an_active_property_resets_within_its_one_read(
     assert (address["store_until"], address["store_until_manual"]) == (None, False)
     notes = gdpr_notes(http, address_id)
     assert "zurückgesetzt" in notes[0]
-    # The lead's inquiry itself makes it an interested party of the tour's property.
+    # The verified inquiry makes it an interested party of the tour's property.
     assert preview(http, address_id)["interest_properties"] == sorted([archived, active,
                                                                         "gibt-es-nicht"])
 
@@ -285,7 +291,7 @@ def test_a_registration_does_not_reset_a_manual_date(http, make_tour):
 
 
 def test_a_registration_for_a_deletion_requested_lead_keeps_it_in_its_list(http, make_tour,
-                                                                           clock):
+                                                                           clock, outbox):
     address_id, archived = lead_with_archived_property(http, email="eva@example.org")
     archive(http, archived)
     ok(patch(http, address_id, {"gdpr_status": "deletion_requested"}))
@@ -294,6 +300,8 @@ def test_a_registration_for_a_deletion_requested_lead_keeps_it_in_its_list(http,
     clock.advance(minutes=1)
     assert http.post(f"/tours/{tour['tour_id']}/registrations",
                      registration_payload()).status == 202
+    message = [m for m in outbox() if links_in(m, "unlock")][-1]
+    assert http.form_post(links_in(message, "unlock")[-1]).status == 303
     address = get_address(http, address_id)
     assert (address["store_until"], address["gdpr_status"]) == (None, "deletion_requested")
     # Without a date it is due for deletion at once (onOffice: 00.00.0000).

@@ -284,7 +284,9 @@ export async function addressPreview(main, addressId) {
       activities.length ? el("ol", { class: "activities" }, activities.map((a) => el("li", {},
         el("strong", {}, ACTIVITY[a.type] || a.type), " · ", formatDateTime(a.created_at),
         a.property_id ? " · Objekt " + a.property_id : "", byLine(a.by),
-        a.note ? el("div", {}, a.note) : null)))
+        a.type === "inquiry" && a.verified === false ? [" ", el("span", { class: "badge" }, "unbestätigt")] : null,
+        a.note ? el("div", {}, a.note) : null,
+        a.type === "suggestion" ? suggestionControls(address, a, box, reload) : null)))
         : el("p", { class: "muted" }, "Keine Aktivitäten."),
       activityForm(address, reload)),
     el("section", { class: "card", "aria-labelledby": "records-title" },
@@ -294,6 +296,34 @@ export async function addressPreview(main, addressId) {
         : el("p", { class: "muted" }, "Noch keine Nachweise."),
       printableButton(address, box)),
     addressActions(address, box, main));
+}
+
+const SUGGESTION_FIELDS = { first_name: "Vorname", last_name: "Nachname", phone: "Telefon",
+  street: "Straße", zip: "PLZ", city: "Ort" };
+
+// A verified registration's differing contact details (issue 19): never stored by
+// themselves, applied with one click.
+function suggestionControls(address, activity, box, reload) {
+  const rows = Object.entries(activity.suggestion || {}).map(([name, change]) => el("li", {},
+    (SUGGESTION_FIELDS[name] || name) + ": " + (change.current || "–") + " → " + change.suggested));
+  if (activity.status !== "open") {
+    return el("div", {}, el("ul", {}, rows), el("p", { class: "muted small" }, "Übernommen."));
+  }
+  const apply = el("button", { type: "button", class: "primary" }, "Vorschlag übernehmen");
+  apply.addEventListener("click", async () => {
+    apply.disabled = true;
+    hideMessage(box);
+    try {
+      await api("POST", "/agency/addresses/" + qs(address.address_id) + "/suggestions/"
+        + qs(activity.activity_id) + "/apply");
+      await reloadWith("Die vorgeschlagenen Kontaktdaten wurden übernommen.", reload);
+    } catch (error) {
+      if (error.status === 401) return;
+      showError(box, error, ADDRESS_LABELS);
+      apply.disabled = false;
+    }
+  });
+  return el("div", {}, el("ul", {}, rows), el("div", { class: "actions" }, apply));
 }
 
 function activityForm(address, reload) {

@@ -56,6 +56,7 @@ export const ACTIVITY = {
   inquiry: "Anfrage",
   note: "Notiz",
   gdpr: "DSGVO",
+  suggestion: "Änderungsvorschlag",
 };
 
 // The kinds an agent may enter by hand (the API's "gdpr" entries are written by the system).
