@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.conftest import DEMO, links_in, registration_payload
-from tests.functional.gdpr_support import (
+from tests.conftest import DEMO, registration_payload
+from tests.functional.privacy.support import (
     activity,
     archive,
     create_address,
@@ -20,6 +20,7 @@ from tests.functional.gdpr_support import (
     get_address,
     preview,
 )
+from tests.support import links_of as links_in
 
 STORED = {"first_name": "Erika", "last_name": "Mustermann", "email": "erika@example.org",
           "phone": "+49 30 1111111", "street": "Lindenstraße 5", "zip": "10969"}

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.conftest import DEMO, OTHER, links_in, registration_payload, tour_payload
+from tests.conftest import DEMO, OTHER, registration_payload, tour_payload
+from tests.support import links_of as links_in
 from tests.support import register
 
 

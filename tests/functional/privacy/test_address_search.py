@@ -143,7 +143,7 @@ def test_index_items_are_gone_after_erasure(http: Any, container: Any,
 
 
 def test_registration_keeps_the_index_in_step(http: Any, make_tour: Any, outbox: Any) -> None:
-    from tests.conftest import links_in
+    from tests.support import links_of as links_in
 
     def unlock() -> None:
         message = [m for m in outbox() if links_in(m, "unlock")][-1]

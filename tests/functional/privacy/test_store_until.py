@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import DEMO, OTHER, links_in, registration_payload
+from tests.conftest import DEMO, OTHER, registration_payload
 from tests.functional.privacy.support import (
     ReadCounter,
     activity,
@@ -26,6 +26,7 @@ from tests.functional.privacy.support import (
     settings,
 )
 from tests.support import links_of
+from tests.support import links_of as links_in
 
 ARCHIVE_REASON = "Objekt archiviert"
 
