@@ -32,9 +32,12 @@ def _review_context(review: dict[str, Any]) -> dict[str, Any]:
 
 
 def confirm_mail(review: dict[str, Any], link_url: str, valid_until: datetime) -> MailMessage:
+    # Unverified: no free text of the anonymous request (name, title) in a mail to an
+    # address it supplied; the reviewer sees the agency and the stars (issue 19).
+    context = {**_review_context(review), "reviewer_name": "", "title": ""}
     return _mail("review_confirm", f"Bitte bestätigen Sie Ihre Bewertung von {review['agency_name']}",
                  review["email"], "review_confirm", link_url=link_url, valid_until=valid_until,
-                 **_review_context(review))
+                 **context)
 
 
 def published_mail(review: dict[str, Any]) -> MailMessage:

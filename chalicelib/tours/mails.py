@@ -15,6 +15,13 @@ PROSPECT_LABELS = (
 )
 
 
+# Before the prospect proved the address (unlock, approval) a name is only what an anonymous
+# request typed: "Guten Tag Gewinn! Jetzt auf http://evil.example klicken" must not reach
+# a stranger's mailbox with the tour's sender. These mails greet with "Guten Tag," only;
+# the name appears once verified (the approval mail). A denial is never verified.
+UNVERIFIED_GREETING = ""
+
+
 def prospect_rows(prospect: dict[str, Any]) -> list[tuple[str, str]]:
     return [(label, str(prospect[name])) for name, label in PROSPECT_LABELS if prospect.get(name)]
 
@@ -39,7 +46,7 @@ def unlock_mail(snapshot: dict[str, Any], link_url: str, valid_until: datetime) 
     return _mail(
         "tour_unlock", f"Ihr Zugang zum Rundgang „{snapshot['tour_title']}“",
         prospect["email"], _contact_mailbox(snapshot["contact"]), "tour_unlock",
-        prospect_name=prospect_name(prospect), tour_title=snapshot["tour_title"],
+        prospect_name=UNVERIFIED_GREETING, tour_title=snapshot["tour_title"],
         contact=snapshot["contact"], link_url=link_url, valid_until=valid_until,
     )
 
@@ -50,7 +57,7 @@ def request_received_mail(snapshot: dict[str, Any]) -> MailMessage:
         "tour_request_received",
         f"Ihre Anfrage zum Rundgang „{snapshot['tour_title']}“ wird geprüft",
         prospect["email"], _contact_mailbox(snapshot["contact"]), "tour_request_received",
-        prospect_name=prospect_name(prospect), tour_title=snapshot["tour_title"],
+        prospect_name=UNVERIFIED_GREETING, tour_title=snapshot["tour_title"],
         contact=snapshot["contact"],
     )
 
@@ -87,6 +94,6 @@ def access_denied_mail(snapshot: dict[str, Any]) -> MailMessage:
     return _mail(
         "tour_access_denied", f"Ihre Anfrage zum Rundgang „{snapshot['tour_title']}“",
         prospect["email"], _contact_mailbox(snapshot["contact"]), "tour_access_denied",
-        prospect_name=prospect_name(prospect), tour_title=snapshot["tour_title"],
+        prospect_name=UNVERIFIED_GREETING, tour_title=snapshot["tour_title"],
         contact=snapshot["contact"],
     )
