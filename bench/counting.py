@@ -128,7 +128,9 @@ class AwsCounter:
             work.items_read += read
             if read:
                 target = params.get("IndexName") or params.get("TableName") or "batch"
-                work.items_by_target[f"{operation}:{target}"] += read
+                # A worklist's total (Select=COUNT, once per list walk) apart from its pages.
+                suffix = "#count" if params.get("Select") == "COUNT" else ""
+                work.items_by_target[f"{operation}:{target}{suffix}"] += read
             work.items_written += _items_written(operation, params, parsed or {})
 
     def _after_ses(self, http_response: Any, parsed: Any, model: Any, context: Any = None,

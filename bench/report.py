@@ -56,6 +56,11 @@ def render(results: dict[str, Any]) -> str:
             for name, w in r["worklists"].items():
                 rows.append([f"  {name}", w["members"], w["index_items_read"], w["ratio"],
                              w["items_read"], "", _work(w), "", ""])
+            for label, q in (r.get("search") or {}).items():
+                # the completion: index items read follow the matches (page), not the size
+                rows.append([f"  search {label} ({q['q']})", q["page"], q["index_items_read"],
+                             _ratio(q["index_items_read"], q["page"]), q["items_read"], "",
+                             _work(q), "", ""])
         out.append(_table(["addresses", "due", "index read", "ratio", "all read",
                            "all÷due", "calls", "writes", "seed s"], rows))
     if "review_sweep" in results:
@@ -105,6 +110,10 @@ def render(results: dict[str, Any]) -> str:
                             f"≤ {r['target_ms']}", "yes" if r["meets_target"] else "NO"]
                            for r in results["checks"]]))
     return "\n".join(out)
+
+
+def _ratio(read: int, due: int) -> float | None:
+    return round(read / due, 2) if due else None
 
 
 def failures(results: dict[str, Any]) -> list[str]:

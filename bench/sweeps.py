@@ -130,14 +130,36 @@ def retention(stack: BenchStack, size: int) -> dict[str, Any]:
         index_read = list_work.items_by_target.get("Query:gdpr", 0)
         worklists[name] = {"members": members, "expected": expected[name],
                            "index_items_read": index_read,
+                           # the total: one COUNT over the list's ranges per walk
+                           "total_items_counted": list_work.items_by_target.get(
+                               "Query:gdpr#count", 0),
                            "items_read": list_work.items_read,
                            "ratio": _ratio(index_read, members), **list_work.as_dict()}
     index_read = work.items_by_target.get("Query:gdpr", 0)
-    return {"size": size, "due": due, "seed_seconds": round(seed_seconds, 1),
+    search = _search(stack, size)
+    return {"size": size, "due": due, "seed_seconds": round(seed_seconds, 1), "search": search,
             "writes_applied": True, "summary": summary,
             "index_items_read": index_read, "ratio": _ratio(index_read, due),
             "total_ratio": _ratio(work.items_read, due), **work.as_dict(),
             "worklists": worklists}
+
+
+def _search(stack: BenchStack, size: int) -> dict[str, Any]:
+    """The "Adressvervollständigung" over the seeded book: the items read follow the
+    matches (index items per term, the page's addresses), not the book's size."""
+    found: dict[str, Any] = {}
+    token = AGENCIES[0][1]
+    for label, q in (("one_match", f"bench{size - size % len(AGENCIES) - len(AGENCIES)}"),
+                     ("tenth", "bench1"), ("two_terms", "eva bench2")):
+        with stack.counter.measure() as work:
+            reply = stack.request("GET", f"/agency/addresses?q={q}&limit=100", token=token)
+        assert reply.status == 200, reply.body
+        matches = len(reply.json["addresses"])
+        index_read = sum(n for target, n in work.items_by_target.items()
+                         if target.startswith("Query:") and target.endswith("-addresses"))
+        found[label] = {"q": q, "page": matches, "more": bool(reply.json["next_cursor"]),
+                        "index_items_read": index_read, **work.as_dict()}
+    return found
 
 
 # -- review-sweep ---------------------------------------------------------------------------

@@ -68,11 +68,16 @@ class Worklists:
              ) -> dict[str, Any]:
         if name not in MEMBERSHIP:
             raise NotFound("Unbekannte Liste.")
-        after = cursor.decode(cursor_value, f"{agency_id}#")
+        position = cursor.decode(cursor_value, f"{agency_id}#")
+        # The total is counted once, for the first page, and carried in the cursor: the
+        # same on every page, and walking a long list costs no COUNT per page.
+        after, total = _split(position)
         members, last = self.candidates(agency_id, name, after, limit)
+        if total is None:
+            total = self.total(agency_id, name)
         return {"addresses": [self.preview_item(agency_id, m) for m in members],
-                "next_cursor": cursor.encode(last) if last else None,
-                "total": self.total(agency_id, name)}
+                "next_cursor": cursor.encode(f"{last}{TOTAL_SEP}{total}") if last else None,
+                "total": total}
 
     def total(self, agency_id: str, name: str) -> int:
         """The size of the whole list now, whatever the page: a COUNT over the list's
@@ -98,6 +103,23 @@ class Worklists:
                                           limit=PREVIEW_ACTIVITIES)
         return {**public_address(item), **gdpr_state(item),
                 "activities": [public_activity(a) for a in activities]}
+
+
+TOTAL_SEP = "\x1f"
+
+
+def _split(position: str | None) -> tuple[str | None, int | None]:
+    """A cursor's index position and the list's total of the first page."""
+    if position is None:
+        return None, None
+    after, sep, total = position.rpartition(TOTAL_SEP)
+    if not sep:
+        return position, None  # a cursor of an older version: count again
+    if not total.isascii() or not total.isdigit() or len(total) > 9:
+        from chalicelib.errors import ValidationFailed
+
+        raise ValidationFailed({"cursor": "Ungültiger Cursor."})
+    return after, int(total)
 
 
 def count(table: Any, key: Condition, *, index: str, filter_: Condition | None) -> int:
