@@ -63,6 +63,8 @@ def _translate(exc: Exception, *, field: str = "password") -> AppError:
                         code="email_in_use")
     if code in ("InvalidPasswordException", "PasswordHistoryPolicyViolationException"):
         return ValidationFailed({field: POLICY_TEXT})
+    if code == "ResourceNotFoundException" and field == "new_password":
+        code = "ExpiredCodeException"  # moto's answer to an unknown challenge session
     if code == "CodeMismatchException" or code == "ExpiredCodeException":
         return ValidationFailed({"session": "Die Sitzung ist abgelaufen. Bitte neu anmelden."})
     if code in ("TooManyRequestsException", "LimitExceededException",
@@ -80,12 +82,15 @@ class UserPool:
         self.client_id = client_id
 
     def _call(self, operation: str, *, field: str = "password", **params: Any) -> Any:
-        from botocore.exceptions import ClientError
+        from botocore.exceptions import ClientError, ParamValidationError
 
         try:
             return getattr(self.client, operation)(**params)
         except ClientError as exc:
             raise _translate(exc, field=field) from exc
+        except ParamValidationError as exc:  # a value Cognito's API shape cannot take
+            bad = "session" if "Session" in str(exc) else field
+            raise ValidationFailed({bad: "Ungültige Angabe."}) from exc
 
     @staticmethod
     def _answer(response: dict[str, Any], refresh_token: str | None = None
