@@ -114,8 +114,9 @@ def test_sign_in_refuses_a_wrong_password_and_keeps_the_session_across_reloads(
     assert page.context.cookies() == []
     _settled(page)
     _focus_top(page)
-    focused = assert_focus_visible(page, tabs=7)
-    assert "Zum Inhalt springen" in focused[0] and "Abmelden" in focused[6]
+    links = page.get_by_role("navigation", name="Bereiche").get_by_role("link").count()
+    focused = assert_focus_visible(page, tabs=links + 2)
+    assert "Zum Inhalt springen" in focused[0] and "Abmelden" in focused[-1]
 
     # An id token gone bad: the refresh token continues the session without a sign-in.
     page.evaluate(f"sessionStorage.setItem('{TOKEN_KEY}', 'abgelaufen')")
