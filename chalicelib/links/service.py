@@ -103,6 +103,15 @@ class LinkAction(Protocol):
     def perform(self, link: Item, tx: Transaction, submission: Submission) -> Outcome: ...
 
 
+class LinkGone(Gone):
+    """A known link that is used, superseded, expired or of another purpose; carries the
+    item so its purpose may offer a way on (the tours' "Neuen Zugangslink senden")."""
+
+    def __init__(self, link: Item) -> None:
+        super().__init__()
+        self.link = link
+
+
 class StaleLink(Exception):
     """Raised by an action whose record is no longer in the state the link was made for."""
 
@@ -191,10 +200,31 @@ class LinkService:
             raise NotFound()
         link["token_hash"] = token_hash
         if link.get("purpose") != purpose or link.get("status") != "active":
-            raise Gone()
+            raise LinkGone(link)
         if parse_iso(link["expires_at"]) <= self.clock.now():
-            raise Gone()
+            raise LinkGone(link)
         return link
+
+    def gone_offer(self, purpose: str, gone: LinkGone) -> Page | None:
+        """What the 410 page of a link of ``purpose`` may offer instead of a dead end (an
+        action's optional ``gone_offer``), or None."""
+        if gone.link.get("purpose") != purpose:
+            return None
+        offer = getattr(self._actions.get(purpose), "gone_offer", None)
+        return offer(gone.link) if offer is not None else None
+
+    def follow_up(self, purpose: str, token: str) -> Page:
+        """Performs the offer of a used link's 410 page (an action's ``follow_up``); an
+        active link, another purpose or no offer → Gone."""
+        try:
+            self.load(purpose, token)
+        except LinkGone as gone:
+            handler = getattr(self._actions.get(purpose), "follow_up", None)
+            if handler is None or gone.link.get("purpose") != purpose:
+                raise
+            result: Page = handler(gone.link)
+            return result
+        raise Gone()
 
     def describe(self, purpose: str, token: str) -> Page:
         link = self.load(purpose, token)

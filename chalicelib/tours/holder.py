@@ -27,21 +27,26 @@ from chalicelib.ratelimit import window as rate_window
 from chalicelib.storage.dynamo import Item, Table
 from chalicelib.tours.registration import email_rate_key
 from chalicelib.tours.repository import registration_key
+from chalicelib.tours.viewing import viewing_view
 
 # The mails a registration can send (``<registration id>-<suffix>``, tours.registration
 # and tours.decisions).
 REGISTRATION_MAIL_SUFFIXES = ("unlock", "received", "request", "decision")
 
 # A registration's attributes that are no data about the person (keys, token hashes).
-_INTERNAL = frozenset({"pk", "sk", "link_hashes", "viewer_hashes", "expires_ttl", "version"})
+_INTERNAL = frozenset({"pk", "sk", "link_hashes", "viewer_hashes", "expires_ttl", "version",
+                       "reentry_hashes", "reentry_mail_ids", "viewing_version"})
 
 
 def export_view(item: Item) -> dict[str, Any]:
     """Everything the registration says about the person and what happened (Art. 15):
     the prospect's data as given, the tour and contact, status, consent and decision
     times."""
-    return {k: v for k, v in item.items()
+    view = {k: v for k, v in item.items()
             if k not in _INTERNAL and not k.startswith("gsi") and not k.endswith("_hash")}
+    # The lead's viewing (only with viewing_stats_accepted): totals and every kept visit.
+    view["viewing"] = viewing_view(item, timeline=True)
+    return view
 
 
 # Tours' items without personal data.
@@ -49,6 +54,8 @@ NEUTRAL = (
     ItemKind("tours", "TOUR#", "TOUR", "the tour's settings and the agency's contact"),
     ItemKind("tours", "TOUR#", "STATS#", "registration counter shards"),
     ItemKind("tours", "TOUR#", "MEDIA", "panorama pictures of a tour and their count"),
+    ItemKind("tours", "TOUR#", "VIEWIDS", "the viewpoint ids the anonymous viewing counters "
+             "count (≤ 500)"),
 )
 
 
@@ -95,6 +102,11 @@ class RegistrationHolder:
             keys.append(("tours", registration["pk"], registration["sk"]))
             for token_hash in (registration.get("link_hashes") or {}).values():
                 keys.append(("core", *LinkService.key(token_hash)))
+            # "Neuen Zugangslink senden" (tours.reentry): its links and mails.
+            keys.extend(("core", *LinkService.key(h))
+                        for h in registration.get("reentry_hashes") or ())
+            keys.extend(("core", *DynamoOutboxStore.key(m))
+                        for m in registration.get("reentry_mail_ids") or ())
             keys.extend(("core", *DynamoOutboxStore.key(f"{rid}-{suffix}"))
                         for suffix in REGISTRATION_MAIL_SUFFIXES)
             keys.extend(("core", *rate_counter_key(key)) for key in self._rate_keys(registration))

@@ -7,6 +7,7 @@ from typing import Literal
 
 from chalicelib.auth.actor import Actor
 from chalicelib.clock import Clock, iso
+from chalicelib.errors import Gone
 from chalicelib.links.service import Outcome, Page, StaleLink, Submission
 from chalicelib.metrics import UNLOCKS, Recorder
 from chalicelib.privacy.leads import Leads
@@ -16,6 +17,7 @@ from chalicelib.tours import events as tour_events
 from chalicelib.tours import mails
 from chalicelib.tours.decisions import Decisions
 from chalicelib.tours.events import Emitter
+from chalicelib.tours.reentry import Reentry, offers_reentry, reentry_offer
 from chalicelib.tours.repository import TourRepository
 from chalicelib.tours.views import entry_url
 
@@ -24,12 +26,23 @@ class UnlockAction:
     """E-Mail-Freigabe: the prospect's one click unlocks the tour and leads into it."""
 
     def __init__(self, repo: TourRepository, clock: Clock, metrics: Recorder,
-                 events: Emitter | None = None, leads: Leads | None = None) -> None:
+                 events: Emitter | None = None, leads: Leads | None = None,
+                 reentry: Reentry | None = None) -> None:
         self.events = events
         self.repo = repo
         self.leads = leads
         self.clock = clock
         self.metrics = metrics
+        self.reentry = reentry
+
+    def gone_offer(self, link: Item) -> Page | None:
+        """A used unlock link's 410 page offers "Neuen Zugangslink senden" (tours.reentry)."""
+        return reentry_offer() if self.reentry is not None and offers_reentry(link) else None
+
+    def follow_up(self, link: Item) -> Page:
+        if self.reentry is None:
+            raise Gone()
+        return self.reentry.resend(link)
 
     def describe(self, link: Item) -> Page:
         ctx = link["context"]

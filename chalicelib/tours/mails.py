@@ -97,3 +97,14 @@ def access_denied_mail(snapshot: dict[str, Any]) -> MailMessage:
         prospect_name=UNVERIFIED_GREETING, tour_title=snapshot["tour_title"],
         contact=snapshot["contact"],
     )
+
+
+def reentry_mail(snapshot: dict[str, Any], link_url: str, valid_until: datetime) -> MailMessage:
+    """A fresh one-time way back into an unlocked tour ("Neuen Zugangslink senden")."""
+    prospect = snapshot["prospect"]
+    return _mail(
+        "tour_reentry", f"Ihr neuer Zugangslink zum Rundgang „{snapshot['tour_title']}“",
+        prospect["email"], _contact_mailbox(snapshot["contact"]), "tour_reentry",
+        prospect_name=prospect_name(prospect), tour_title=snapshot["tour_title"],
+        contact=snapshot["contact"], link_url=link_url, valid_until=valid_until,
+    )

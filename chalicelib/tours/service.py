@@ -24,6 +24,7 @@ from chalicelib.tours.decisions import Decisions
 from chalicelib.tours.events import Emitter
 from chalicelib.tours.link_actions import DecisionAction, UnlockAction
 from chalicelib.tours.model import OriginPolicy, TourInput, access_status, initial_status
+from chalicelib.tours.reentry import PURPOSE_REENTRY, Reentry, ReentryAction
 from chalicelib.tours.registration import Registered, Registration, email_rate_key
 from chalicelib.tours.repository import TourRepository, counter_totals
 from chalicelib.tours.tour_url import TourUrlError, check_scheme
@@ -68,7 +69,10 @@ class TourService:
                                          metrics, events)
         leads = Leads(addresses, clock)
         self.decisions = Decisions(repo, core, links, outbox, clock, metrics, events, leads)
-        links.register(PURPOSE_UNLOCK, UnlockAction(repo, clock, metrics, events, leads))
+        links.register(PURPOSE_UNLOCK, UnlockAction(
+            repo, clock, metrics, events, leads,
+            reentry=Reentry(repo, links, outbox, clock, settings)))
+        links.register(PURPOSE_REENTRY, ReentryAction(repo, clock))
         links.register(PURPOSE_APPROVE, DecisionAction(self.decisions, "approve"))
         links.register(PURPOSE_DENY, DecisionAction(self.decisions, "deny"))
         outbox.on_permanent_failure("registration", self._mail_failed)

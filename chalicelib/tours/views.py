@@ -15,7 +15,8 @@ from chalicelib.tours.viewing import viewing_view
 _REGISTRATION_ID = re.compile(r"^[a-z2-7]{26}$")
 _SECRET = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 PROSPECT_MAIL_KINDS = frozenset(
-    {"tour_unlock", "tour_request_received", "tour_access_granted", "tour_access_denied"}
+    {"tour_unlock", "tour_request_received", "tour_access_granted", "tour_access_denied",
+     "tour_reentry"}
 )
 PURPOSE_UNLOCK, PURPOSE_APPROVE, PURPOSE_DENY = "unlock", "approve", "deny"
 

@@ -10,7 +10,14 @@ from urllib.parse import parse_qs
 from chalice import Response
 
 from chalicelib.errors import AppError, Gone, NotFound, PayloadTooLarge
-from chalicelib.links.service import FormInvalid, Page, Submission, gone_page, not_found_page
+from chalicelib.links.service import (
+    FormInvalid,
+    LinkGone,
+    Page,
+    Submission,
+    gone_page,
+    not_found_page,
+)
 from chalicelib.mail.render import render
 from chalicelib.web.http import Api, RequestContext, html_response
 
@@ -35,6 +42,15 @@ def _error_page(error: AppError, head: bool = False) -> Response:
     headers = {"Retry-After": str(error.retry_after)} if error.retry_after else None
     return _page(Page(heading="Bitte versuchen Sie es gleich noch einmal",
                       paragraphs=[error.message]), error.status, head=head, headers=headers)
+
+
+def _gone(ctx: RequestContext, gone: LinkGone, head: bool = False) -> Response:
+    """410 stays 410; a purpose may offer a way on (a form posting to ``…/resend``)."""
+    offer = ctx.container.links.gone_offer(ctx.params["purpose"], gone)
+    if offer is None:
+        return _error_page(gone, head)
+    # Relative to /links/<purpose>/<token>: the form posts to /links/<purpose>/<token>/resend.
+    return _page(offer, 410, confirm_action=f"{ctx.params['token']}/resend", head=head)
 
 
 def _form(ctx: RequestContext) -> dict[str, str]:
@@ -70,6 +86,8 @@ def register(api: Api) -> None:
         head = ctx.request.method == "HEAD"
         try:
             page = ctx.container.links.describe(ctx.params["purpose"], ctx.params["token"])
+        except LinkGone as gone:
+            return _gone(ctx, gone, head)
         except AppError as error:
             return _error_page(error, head)
         # The form posts back to this very URL; a relative empty action keeps the token out
@@ -85,8 +103,17 @@ def register(api: Api) -> None:
                                                   submission)
         except FormInvalid as invalid:
             return _page(invalid.page, 422, confirm_action="")
+        except LinkGone as gone:
+            return _gone(ctx, gone)
         except AppError as error:
             return _error_page(error)
         if outcome.redirect:
             return _page(outcome.page, 303, headers={"Location": outcome.redirect})
         return _page(outcome.page)
+
+    @api.route("/links/{purpose}/{token}/resend", methods=["POST"], content_types=FORM_TYPES,
+               error_page=_error_page)
+    def link_follow_up(ctx: RequestContext) -> Response:
+        """The offer of a used link's 410 page ("Neuen Zugangslink senden")."""
+        page = ctx.container.links.follow_up(ctx.params["purpose"], ctx.params["token"])
+        return _page(page)
