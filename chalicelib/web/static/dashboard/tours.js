@@ -22,7 +22,7 @@ const FORM_LABELS = {
   "protection.mode": "Schutz", "protection.required_fields": "Pflichtfelder",
   "protection.protected_viewpoints": "Geschützte Standpunkte",
   "contact.name": "Name des Ansprechpartners", "contact.company": "Firma", "contact.email": "E-Mail des Ansprechpartners",
-  "contact.phone": "Telefon des Ansprechpartners",
+  "contact.phone": "Telefon des Ansprechpartners", privacy_url: "Datenschutzerklärung",
 };
 
 export async function listTours(main) {
@@ -65,11 +65,14 @@ export async function tourDetail(main, tourId, leadId) {
           .filter(Boolean).join(" · "))),
       el("div", { class: "actions" },
         el("a", { class: "button needs-editor", href: "#/tours/" + qs(tourId) + "/edit" }, "Einstellungen bearbeiten"))),
+    embedSection(tour, box),
     el("section", { class: "card", "aria-labelledby": "stats-title" },
       el("h3", { id: "stats-title" }, "Statistik"),
       el("ul", { class: "stats" }, STATS.map(([key, label]) =>
         el("li", { "data-stat": key }, el("strong", {}, String(stats[key] ?? 0)), label)))),
-    leadsSection(tour, registrations, box, () => tourDetail(main, tourId, leadId)));
+    funnelSection(stats),
+    leadsSection(tour, registrations, box, () => tourDetail(main, tourId, leadId)),
+    el("section", { class: "card", id: "lead-viewing", hidden: true, "aria-live": "polite" }));
   // A deep link to one lead (the manual-release mail): mark its row and bring it into view.
   const lead = leadId && [...main.querySelectorAll("tr[data-registration-id]")]
     .find((row) => row.dataset.registrationId === leadId);
@@ -78,6 +81,86 @@ export async function tourDetail(main, tourId, leadId) {
     lead.setAttribute("aria-current", "true");
     lead.scrollIntoView({ block: "center" });
   }
+}
+
+// The snippet an integrator pastes into the player page: the script and an init call.
+export function embedSnippet(tour, origin) {
+  const viewpoints = (tour.protection && tour.protection.protected_viewpoints) || [];
+  return '<script src="' + origin + '/embed/v1.js"></script>\n<script>\n'
+    + "  Freigabe.init({\n    tourId: " + JSON.stringify(tour.tour_id) + ",\n"
+    + "    container: document.getElementById(\"panorama\"), // das Element Ihres Players\n"
+    + "    fallbackProtected: " + JSON.stringify(viewpoints) + "\n  }).then(function (info) {\n"
+    + "    if (info.viewpointId) { /* diesen Standpunkt öffnen */ }\n  });\n<\/script>";
+}
+
+function embedSection(tour, box) {
+  const snippet = el("textarea", { id: "embed-snippet", readonly: true, rows: 10, class: "code",
+    "aria-describedby": "embed-hint" });
+  snippet.value = embedSnippet(tour, location.origin);
+  const copy = el("button", { type: "button", id: "copy-snippet" }, "Code kopieren");
+  copy.addEventListener("click", async () => {
+    snippet.select();
+    try { await navigator.clipboard.writeText(snippet.value); showOk(box, "Der Code ist in der Zwischenablage."); }
+    catch { showOk(box, "Bitte kopieren Sie den markierten Code (Strg+C)."); }
+  });
+  return el("section", { class: "card", "aria-labelledby": "embed-title" },
+    el("h3", { id: "embed-title" }, "In den Rundgang einbinden"),
+    el("dl", { class: "grid" }, definition("Rundgang-ID", el("code", { id: "tour-id" }, tour.tour_id)),
+      definition("Datenschutzerklärung", tour.privacy_url || "aus dem Profil der Agentur"),
+      definition("Erlaubte Player-Origins", (tour.allowed_origins || []).join(", ") || "alle")),
+    el("label", { for: "embed-snippet" }, "Code für die Seite des Tour-Players"),
+    snippet,
+    el("p", { class: "muted small", id: "embed-hint" },
+      "Geschützte Standpunkte öffnet der Player erst nach Freigabe.requestAccess(id); ihre Bilder lädt er mit Freigabe.mediaUrl(id). Anleitung: README, Abschnitt „Integrator's guide“."),
+    el("div", { class: "actions" }, copy));
+}
+
+const FUNNEL = [
+  ["tour_views", "Rundgang geöffnet"], ["form_opened", "Formular geöffnet"],
+  ["registrations", "Registriert"], ["unlocked", "Freigeschaltet"],
+];
+
+function funnelSection(stats) {
+  const funnel = stats.funnel || {};
+  const top = Math.max(1, funnel.tour_views || 0, funnel.registrations || 0);
+  const points = stats.viewpoints || [];
+  const longest = Math.max(1, ...points.map((v) => v.seconds));
+  return el("section", { class: "card", "aria-labelledby": "funnel-title" },
+    el("h3", { id: "funnel-title" }, "Trichter"),
+    el("ol", { class: "funnel" }, FUNNEL.map(([key, label]) => el("li", { "data-funnel": key },
+      el("span", {}, label + ": "), el("strong", {}, String(funnel[key] ?? 0)), " ",
+      el("meter", { min: 0, max: top, value: funnel[key] || 0, "aria-label": label })))),
+    el("h4", {}, "Standpunkte"),
+    points.length ? table("Aufrufe und Verweildauer je Standpunkt", ["Standpunkt", "Aufrufe", "Zeit", ""],
+      points.map((v) => el("tr", { "data-viewpoint": v.viewpoint_id },
+        el("td", {}, v.viewpoint_id), el("td", {}, String(v.views)), el("td", {}, duration(v.seconds)),
+        el("td", {}, el("meter", { min: 0, max: longest, value: v.seconds, "aria-label": "Zeit " + v.viewpoint_id })))))
+      : el("p", { class: "muted" }, "Noch keine Aufrufe gemeldet."));
+}
+
+export function duration(seconds) {
+  const s = Number(seconds) || 0;
+  if (s < 60) return s + " s";
+  const m = Math.floor(s / 60);
+  return m < 60 ? m + " min " + (s % 60) + " s" : Math.floor(m / 60) + " h " + (m % 60) + " min";
+}
+
+async function showViewing(reg) {
+  const card = document.getElementById("lead-viewing");
+  const full = await api("GET", "/agency/registrations/" + qs(reg.registration_id));
+  const viewing = full.viewing || {};
+  card.replaceChildren(
+    el("h3", { id: "viewing-title" }, "Rundgang-Verlauf: " + (fullName(reg) || reg.email)),
+    viewing.accepted
+      ? el("div", {},
+        el("p", {}, viewing.visits + " Besuch(e), " + duration(viewing.seconds) + ", zuletzt "
+          + formatDateTime(viewing.last_seen_at)),
+        el("ol", { class: "timeline" }, (viewing.timeline || []).map((visit) => el("li", {},
+          el("strong", {}, formatDateTime(visit.started_at)), " – " + duration(visit.seconds) + ": ",
+          visit.viewpoints.map((v) => v.viewpoint_id + " (" + duration(v.seconds) + ")").join(", ") || "nur Start"))))
+      : el("p", { class: "muted" }, "Die Person hat der Auswertung ihres Rundgangs nicht zugestimmt."));
+  card.hidden = false;
+  card.scrollIntoView({ block: "nearest" });
 }
 
 function definition(term, value) {
@@ -98,13 +181,23 @@ function leadsSection(tour, registrations, box, reload) {
     el("td", {}, reg.phone || "–"),
     el("td", {}, badge(REGISTRATION_STATUS, reg.status)),
     el("td", {}, formatDateTime(reg.created_at)),
+    el("td", {}, viewingButton(reg)),
     el("td", {}, decisionButtons(reg, box, reload))));
   return el("section", { class: "card", "aria-labelledby": "leads-title" },
     el("h3", { id: "leads-title" }, "Leads"),
     el("div", { class: "actions" }, exportButton),
     registrations.length
-      ? table("Registrierungen zu diesem Rundgang", ["Name", "E-Mail", "Telefon", "Status", "Eingang", "Aktion"], rows)
+      ? table("Registrierungen zu diesem Rundgang", ["Name", "E-Mail", "Telefon", "Status", "Eingang", "Angesehen", "Aktion"], rows)
       : el("p", { class: "muted" }, "Noch keine Registrierungen."));
+}
+
+function viewingButton(reg) {
+  const viewing = reg.viewing || {};
+  if (!viewing.accepted) return el("span", { class: "muted small" }, "keine Zustimmung");
+  const button = el("button", { type: "button", class: "small", "data-viewing": reg.registration_id },
+    duration(viewing.seconds) + " · " + viewing.visits + " Besuch(e)");
+  button.addEventListener("click", () => showViewing(reg));
+  return button;
 }
 
 function decisionButtons(reg, box, reload) {
@@ -136,11 +229,15 @@ function decisionButtons(reg, box, reload) {
 
 export function leadsCsv(registrations) {
   const header = ["Registrierungs-ID", "Status", "Eingang", ...FIELD_NAMES.map((f) => FIELD[f]), "Unzustellbar",
-    "Entschieden", "Freigeschaltet"];
-  const rows = registrations.map((reg) => [
-    reg.registration_id, (REGISTRATION_STATUS[reg.status] || [reg.status])[0], formatDateTime(reg.created_at),
-    ...FIELD_NAMES.map((f) => reg[f]), reg.undeliverable ? "ja" : "nein",
-    formatDateTime(reg.decided_at), formatDateTime(reg.unlocked_at)]);
+    "Entschieden", "Freigeschaltet", "Besuche", "Sekunden im Rundgang"];
+  const rows = registrations.map((reg) => {
+    const viewing = (reg.viewing && reg.viewing.accepted) ? reg.viewing : null;
+    return [
+      reg.registration_id, (REGISTRATION_STATUS[reg.status] || [reg.status])[0], formatDateTime(reg.created_at),
+      ...FIELD_NAMES.map((f) => reg[f]), reg.undeliverable ? "ja" : "nein",
+      formatDateTime(reg.decided_at), formatDateTime(reg.unlocked_at),
+      viewing ? String(viewing.visits) : "", viewing ? String(viewing.seconds) : ""];
+  });
   return toCsv(header, rows);
 }
 
@@ -162,6 +259,10 @@ export async function tourForm(main, tourId) {
     placeholder: "https://…", "aria-describedby": "tour-url-hint" });
   const urlHint = el("p", { class: "muted small", id: "tour-url-hint" },
     "Die Seite mit dem Rundgang. Nach der Freischaltung landen Interessenten dort.");
+  const privacy = field("Datenschutzerklärung (URL, optional)", { name: "privacy_url", type: "url",
+    value: tour && tour.privacy_url ? tour.privacy_url : "", placeholder: "https://…", "aria-describedby": "privacy-hint" });
+  const privacyHint = el("p", { class: "muted small", id: "privacy-hint" },
+    "Verlinkt im Registrierungsformular. Leer: die Datenschutzerklärung aus dem Profil der Agentur.");
   const property = field("Objekt-ID (optional)", { name: "property_id", type: "text", maxlength: 100,
     value: tour && tour.property_id ? tour.property_id : "" });
   const mode = field("Schutz", { name: "protection.mode" }, "select");
@@ -185,7 +286,7 @@ export async function tourForm(main, tourId) {
   };
   const submit = el("button", { type: "submit", class: "primary" }, tour ? "Speichern" : "Rundgang anlegen");
   const form = el("form", { novalidate: true, class: "card" },
-    title.wrap, url.wrap, urlHint, property.wrap,
+    title.wrap, url.wrap, urlHint, privacy.wrap, privacyHint, property.wrap,
     el("fieldset", {}, el("legend", {}, "Schutz"), mode.wrap,
       el("fieldset", {}, el("legend", {}, "Pflichtfelder der Registrierung"),
         el("p", { class: "muted small" }, "Die E-Mail-Adresse ist immer Pflicht."),
@@ -210,6 +311,9 @@ export async function tourForm(main, tourId) {
       contact: Object.fromEntries(Object.entries(contactFields).map(([k, f]) => [k, f.input.value.trim()])),
     };
     if (property.input.value.trim()) body.property_id = property.input.value.trim();
+    // Empty on a tour that had one clears it; empty on a new tour leaves the field out.
+    if (privacy.input.value.trim()) body.privacy_url = privacy.input.value.trim();
+    else if (tour && tour.privacy_url) body.privacy_url = null;
     // PUT replaces the tour: keep the player origins set through the API, or the edit would reopen CORS.
     if (tour && tour.allowed_origins) body.allowed_origins = tour.allowed_origins;
     submit.disabled = true;
