@@ -107,8 +107,11 @@ class Found:
 class Holder(Protocol):
     name: str
     controller: Controller
-    kinds: tuple[ItemKind, ...]
     record: ProcessingRecord
+
+    # Read-only: a holder may declare its kinds as a fixed tuple (a class attribute).
+    @property
+    def kinds(self) -> tuple[ItemKind, ...]: ...
 
     def find(self, subject: Subject) -> Found: ...
 

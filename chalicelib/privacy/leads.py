@@ -125,7 +125,7 @@ class Leads:
                 at=now + timedelta(milliseconds=2), activity_id=suggestion_id)
 
     def apply_suggestion(self, agency_id: str, address_id: str, activity_id: str,
-                         actor: str) -> dict[str, Any]:
+                         actor: dict[str, Any]) -> dict[str, Any]:
         """The agency's one click: the suggested fields are stored, the suggestion is
         marked applied. 404 for an unknown or already applied suggestion."""
         for _attempt in range(3):

@@ -31,6 +31,10 @@ def public_property(item: Item) -> dict[str, Any]:
     return {k: item.get(k) for k in PUBLIC_PROPERTY}
 
 
+# The class has a method named ``list``: inside it, ``list[str]`` would name that method.
+AddressIdList = list[str]
+
+
 class PropertyService:
     def __init__(self, book: AddressBook, settings: SettingsRepository, clock: Clock) -> None:
         self.book = book
@@ -145,7 +149,7 @@ class PropertyService:
                           Condition("{status} = {:a}", a="archived"))
         return result
 
-    def _interested_parties(self, agency_id: str, property_id: str) -> Iterator[list[str]]:
+    def _interested_parties(self, agency_id: str, property_id: str) -> Iterator[AddressIdList]:
         """Distinct address ids with an interest activity for the property, in pages."""
         seen: set[str] = set()
         start: dict[str, Any] | None = None
@@ -164,7 +168,7 @@ class PropertyService:
             if start is None:
                 return
 
-    def _apply(self, agency_id: str, prop: Item, address_ids: list[str], archive_date: date,
+    def _apply(self, agency_id: str, prop: Item, address_ids: AddressIdList, archive_date: date,
                retention_days: int, result: dict[str, Any]) -> None:
         property_id = prop["property_id"]
         addresses = self.book.get_many(agency_id, address_ids)
