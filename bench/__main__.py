@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
 RESULTS = Path(__file__).resolve().parent / "results.json"
 PARTS = ("requests", "sweeps", "reviews", "coldstart", "package", "overhead", "concurrency",
-         "checks", "webhooks")
+         "checks", "webhooks", "gate")
 
 
 def _quiet() -> contextlib.ExitStack:
@@ -91,6 +91,11 @@ def run(parts: tuple[str, ...], sizes: list[int], review_size: int,
         from bench import webhooks
 
         results["webhooks"] = _in_stack(webhooks.measure)
+    if "gate" in parts:
+        _progress("gate: viewing beacons, media URL, embed size")
+        from bench import gate
+
+        results["gate"] = _in_stack(gate.measure)
     if "checks" in parts:
         _progress("review checks on adversarial 16 KB texts (CPU time)")
         results["checks"] = checks.measure()

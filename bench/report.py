@@ -109,6 +109,16 @@ def render(results: dict[str, Any]) -> str:
                           [[r["check"], r["plain_median_ms"], r["worst_ms"], r["worst_input"],
                             f"≤ {r['target_ms']}", "yes" if r["meets_target"] else "NO"]
                            for r in results["checks"]]))
+    if "gate" in results:
+        g = results["gate"]
+        out.append("\n9. Gate (issue 14): POST /tours/{id}/views per batch (target ≤ 1 read + 2 "
+                   "writes whatever the size), the player's media URL, the embed's size")
+        out.append(_table(["batch", "measured", "ok"],
+                          [[r["case"], _work(r), "yes" if r["meets_target"] else "NO"]
+                           for r in g["views"]]))
+        out.append(f"   GET /tours/{{id}}/viewpoints/{{vp}}/media: {_work(g['media_url'])}")
+        out.append(f"   /embed/v1.js: {g['embed']['bytes']} bytes, "
+                   f"{g['embed']['gzip_bytes']} gzipped (served unminified)")
     return "\n".join(out)
 
 
