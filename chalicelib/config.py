@@ -45,6 +45,9 @@ class Settings(BaseModel):
 
     rate_per_email_per_hour: int = Field(default=5, ge=1)
     rate_per_ip_per_hour: int = Field(default=30, ge=1)
+    # Mails an anonymous request causes to the address it supplied, per recipient and UTC
+    # day across all tours and agencies (chalicelib/mail/recipient_cap.py).
+    mail_per_recipient_per_day: int = Field(default=10, ge=1)
 
     mail_max_attempts: int = Field(default=8, ge=1)
     # The in-request send owns a fresh outbox record this long before the retry job may take it.

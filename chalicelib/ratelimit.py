@@ -34,9 +34,11 @@ def counter_key(counter: str) -> tuple[str, str]:
 
 
 def stage(tx: Transaction, core: Table, label: str, counter: str, limit: int,
-          now: datetime) -> None:
-    """Counts one request; the transaction fails with ``label`` once ``limit`` is reached."""
+          now: datetime, keep: timedelta = KEEP) -> None:
+    """Counts one request; the transaction fails with ``label`` once ``limit`` is reached.
+    ``keep``: how long the counter outlives ``now`` (longer for a longer window, such as
+    the per-recipient mail cap's day, chalicelib/mail/recipient_cap.py)."""
     tx.update(core, *counter_key(counter),
-              Update(adds={"n": 1}, sets={"expires_ttl": epoch_seconds(now + KEEP)}),
+              Update(adds={"n": 1}, sets={"expires_ttl": epoch_seconds(now + keep)}),
               condition=Condition("attribute_not_exists({n}) OR {n} < {:limit}", limit=limit),
               label=label)

@@ -81,6 +81,8 @@ def qa_view(item: Item) -> dict[str, Any]:
         "signals": {"ip_recorded": bool(item.get("ip_hash")),
                     "user_agent": item.get("user_agent")},
         "rejection_category": item.get("rejection_category"),
+        # The per-recipient mail cap held the confirm mail back (issue 19).
+        "mail_suppressed": bool(item.get("mail_suppressed")),
     })
     return view
 

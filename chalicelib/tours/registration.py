@@ -14,6 +14,7 @@ from chalicelib.config import Settings
 from chalicelib.errors import RateLimited, Unavailable
 from chalicelib.hashing import keyed_hash
 from chalicelib.links.service import LinkService
+from chalicelib.mail import recipient_cap
 from chalicelib.mail.outbox import Outbox, OutboxMail
 from chalicelib.metrics import REGISTRATIONS, Recorder
 from chalicelib.privacy.addresses import AddressBook, LeadContact
@@ -71,7 +72,8 @@ class Registration:
                                      protection["protected_viewpoints"])
         now = self.clock.now()
         window, retry_after = ratelimit.window(now)
-        for _attempt in range(3):
+        suppressed = False
+        for _attempt in range(4):
             # One read: the email index. The lead stays unverified (it changes no stored
             # field and is no interest yet), so the property is read only on verification.
             existing = self.addresses.lead_state(tour["agency_id"], lead.email, None)
@@ -83,12 +85,19 @@ class Registration:
                 ratelimit.stage(tx, self.core, "rate_ip",
                                 ip_rate_key(self.settings.hash_key, tour_id, client_ip, window),
                                 self.settings.rate_per_ip_per_hour, now)
-            registered, staged = self._stage_registration(tx, tour, lead, status, existing)
+            if not suppressed:
+                recipient_cap.stage(tx, self.core, self.settings.hash_key, lead.email, now,
+                                    self.settings.mail_per_recipient_per_day)
+            registered, staged = self._stage_registration(tx, tour, lead, status, existing,
+                                                          suppressed)
             try:
                 tx.execute()
             except TransactionCancelled as exc:
                 if exc.failed & {"rate_email", "rate_ip"}:
                     raise RateLimited(retry_after=retry_after) from exc
+                if recipient_cap.only_cap_failed(exc.failed):
+                    suppressed = True  # 202 all the same, without the prospect's mail
+                    continue
                 if "address" in exc.failed or (exc.conflict and not exc.failed):
                     continue  # the address book changed under us: read the index again
                 raise
@@ -98,7 +107,8 @@ class Registration:
         raise Unavailable(retry_after=1)
 
     def _stage_registration(self, tx: Transaction, tour: Item, lead: Any, status: str,
-                            existing_address: Any) -> tuple[Registered, list[OutboxMail]]:
+                            existing_address: Any, suppressed: bool = False
+                            ) -> tuple[Registered, list[OutboxMail]]:
         now = self.clock.now()
         registration_id = new_id()
         secret = new_secret()
@@ -134,9 +144,10 @@ class Registration:
                 tx, purpose=PURPOSE_UNLOCK, record_id=registration_id, agency_id=agency_id,
                 valid_for=timedelta(days=self.settings.unlock_link_days), context=snapshot)
             link_hashes[PURPOSE_UNLOCK] = link.token_hash
-            outgoing.append(OutboxMail(f"{registration_id}-unlock", "tour_unlock",
-                                       mails.unlock_mail(snapshot, link.url, link.expires_at),
-                                       **ref))
+            if not suppressed:
+                outgoing.append(OutboxMail(f"{registration_id}-unlock", "tour_unlock",
+                                           mails.unlock_mail(snapshot, link.url,
+                                                             link.expires_at), **ref))
         else:
             approve_token, deny_token = new_secret(), new_secret()
             valid_for = timedelta(days=self.settings.decision_link_days)
@@ -149,8 +160,10 @@ class Registration:
                 valid_for=valid_for, context=snapshot, token=deny_token,
                 sibling_hash=approve.token_hash)
             link_hashes = {PURPOSE_APPROVE: approve.token_hash, PURPOSE_DENY: deny.token_hash}
-            outgoing.append(OutboxMail(f"{registration_id}-received", "tour_request_received",
-                                       mails.request_received_mail(snapshot), **ref))
+            if not suppressed:  # the agency's contact is not capped: its request goes out
+                outgoing.append(OutboxMail(f"{registration_id}-received",
+                                           "tour_request_received",
+                                           mails.request_received_mail(snapshot), **ref))
             outgoing.append(OutboxMail(
                 f"{registration_id}-request", "tour_access_request",
                 mails.access_request_mail(
@@ -165,6 +178,7 @@ class Registration:
             "viewer_hashes": {sha256_hex(secret)}, "link_hashes": link_hashes,
             "address_id": address_id, "undeliverable": False, "version": 1,
             "viewing_stats_accepted": lead.viewing_stats_accepted,
+            **({"mail_suppressed": True} if suppressed else {}),
         }
         self.repo.stage_registration(tx, registration)
         events.created(self.events, tx, registration, tour.get("property_id"))

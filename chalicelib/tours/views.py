@@ -47,6 +47,8 @@ def public_registration(item: Item) -> dict[str, Any]:
         "status": item["status"], "created_at": item["created_at"],
         **{name: prospect.get(name) for name in FIELD_NAMES},
         "undeliverable": bool(item.get("undeliverable", False)),
+        # The per-recipient mail cap held this registration's mail back (issue 19).
+        "mail_suppressed": bool(item.get("mail_suppressed", False)),
         "decided_at": item.get("decided_at"), "unlocked_at": item.get("unlocked_at"),
         # Who decided (contract v2: an actor; v1 registrations hold a plain string).
         "decided_by": item.get("decided_by"),
