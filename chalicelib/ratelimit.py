@@ -12,6 +12,7 @@ clean-up here (an expired counter belongs to a past window's key and is never re
 
 from __future__ import annotations
 
+import ipaddress
 from datetime import datetime, timedelta
 
 from chalicelib.clock import epoch_seconds
@@ -19,6 +20,22 @@ from chalicelib.storage.dynamo import Condition, Table, Transaction, Update
 
 WINDOW = timedelta(hours=1)
 KEEP = timedelta(hours=2)
+
+
+def ip_subject(ip: str) -> str:
+    """What a per-IP limit counts: an IPv4 address, or the /64 network of an IPv6 address
+    (one subscriber gets a whole /64 and may use any of its 2^64 addresses, so keying on
+    the full address left IPv6 clients unlimited; issue 19). IPv4-mapped IPv6 counts as
+    its IPv4 address; anything unparseable is counted as given."""
+    try:
+        parsed = ipaddress.ip_address(ip.strip())
+    except ValueError:
+        return ip
+    if isinstance(parsed, ipaddress.IPv6Address):
+        if parsed.ipv4_mapped is not None:
+            return str(parsed.ipv4_mapped)
+        return str(ipaddress.IPv6Network((parsed, 64), strict=False))
+    return str(parsed)
 
 
 def window(now: datetime) -> tuple[str, int]:

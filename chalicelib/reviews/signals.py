@@ -16,6 +16,7 @@ import threading
 from collections import OrderedDict
 from datetime import date, timedelta
 
+from chalicelib import ratelimit
 from chalicelib.clock import Clock, berlin_date, epoch_seconds
 from chalicelib.hashing import keyed_hash
 from chalicelib.storage.dynamo import Condition, ConditionFailed, Item, Table, Update
@@ -36,7 +37,8 @@ def signal_ip(ip: str | None) -> str | None:
         parsed = parsed.ipv4_mapped
     if not parsed.is_global or parsed.is_multicast:
         return None
-    return str(parsed)
+    # IPv6: the /64 a subscriber holds, not one of its 2^64 addresses (issue 19).
+    return ratelimit.ip_subject(str(parsed))
 
 
 def ip_key(hash_key: str, ip: str | None) -> str | None:

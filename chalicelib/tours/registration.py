@@ -47,7 +47,8 @@ def email_rate_key(hash_key: str, tour_id: str, email: str, window: str) -> str:
 
 
 def ip_rate_key(hash_key: str, tour_id: str, ip: str, window: str) -> str:
-    return f"reg-ip#{tour_id}#{keyed_hash(hash_key, 'tour-ip', ip)}#{window}"
+    return (f"reg-ip#{tour_id}#{keyed_hash(hash_key, 'tour-ip', ratelimit.ip_subject(ip))}"
+            f"#{window}")
 
 
 class Registration:
