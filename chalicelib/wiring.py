@@ -424,6 +424,8 @@ class Container:
         """Every holder of personal data (``chalicelib.personal_data``), in the order their
         refs need: the address book first (it names registrations, links and mails),
         the platform-controlled reviews last. Add yours here."""
+        from chalicelib.accounts.holder import NEUTRAL as ACCOUNTS
+        from chalicelib.accounts.holder import StaffHolder
         from chalicelib.agencies.data import NEUTRAL as AGENCIES
         from chalicelib.links.holder import LinkHolder
         from chalicelib.mail.holder import MailHolder
@@ -443,7 +445,8 @@ class Container:
             LinkHolder(),
             MailHolder(),
             ReviewHolder(self.reviews),
-        ], neutral=[*AGENCIES, *OPS, *PRIVACY, *REVIEWS, *TOURS])
+            StaffHolder(self.users),
+        ], neutral=[*AGENCIES, *OPS, *PRIVACY, *REVIEWS, *TOURS, *ACCOUNTS])
 
     @cached_property
     def agency_ips(self) -> AgencyIpLog:
