@@ -48,6 +48,10 @@ class Settings(BaseModel):
     # Mails an anonymous request causes to the address it supplied, per recipient and UTC
     # day across all tours and agencies (chalicelib/mail/recipient_cap.py).
     mail_per_recipient_per_day: int = Field(default=10, ge=1)
+    # Recipient domains of anonymous requests must accept mail (MX or A): on in deployed
+    # stages, off locally; None = by stage (chalicelib/mail/deliverability.py).
+    check_mail_domains: bool | None = None
+    mail_domain_timeout_seconds: float = Field(default=2.0, gt=0, le=10)
 
     mail_max_attempts: int = Field(default=8, ge=1)
     # The in-request send owns a fresh outbox record this long before the retry job may take it.
@@ -100,6 +104,12 @@ class Settings(BaseModel):
     def needs_hash_key(self) -> bool:
         """True until the key named by ``hash_key_parameter`` has been read."""
         return self.hash_key == LOCAL_HASH_KEY and bool(self.hash_key_parameter)
+
+    @property
+    def checks_mail_domains(self) -> bool:
+        if self.check_mail_domains is not None:
+            return self.check_mail_domains
+        return self.stage != "local"
 
     @property
     def dev_routes_enabled(self) -> bool:

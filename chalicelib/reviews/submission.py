@@ -11,7 +11,7 @@ from typing import Any
 from chalicelib.clock import berlin_date, epoch_seconds, iso, parse_iso
 from chalicelib.errors import RateLimited, Unavailable
 from chalicelib.links.service import RETRY_PREFIX, StaleLink, Submission
-from chalicelib.mail import recipient_cap
+from chalicelib.mail import deliverability, recipient_cap
 from chalicelib.mail.outbox import OutboxMail
 from chalicelib.reviews import mails
 from chalicelib.reviews.checks import ReviewUnderCheck, run_checks
@@ -34,6 +34,7 @@ class Submissions:
         ctx = self.ctx
         agency = ctx.agency(agency_id)
         data = validate_model(ReviewInput, payload() if callable(payload) else payload)
+        deliverability.require_mail_domain(ctx.settings, data.email)  # deployed stages
         now = ctx.clock.now()
         review_id = new_id()
         ip_hash = ip_key(ctx.settings.hash_key, client_ip)

@@ -14,7 +14,7 @@ from chalicelib.config import Settings
 from chalicelib.errors import RateLimited, Unavailable
 from chalicelib.hashing import keyed_hash
 from chalicelib.links.service import LinkService
-from chalicelib.mail import recipient_cap
+from chalicelib.mail import deliverability, recipient_cap
 from chalicelib.mail.outbox import Outbox, OutboxMail
 from chalicelib.metrics import REGISTRATIONS, Recorder
 from chalicelib.privacy.addresses import AddressBook, LeadContact
@@ -71,6 +71,7 @@ class Registration:
         tour_id = tour["tour_id"]
         lead = validate_registration(payload, protection["required_fields"],
                                      protection["protected_viewpoints"])
+        deliverability.require_mail_domain(self.settings, lead.email)  # deployed stages
         now = self.clock.now()
         window, retry_after = ratelimit.window(now)
         suppressed = False
