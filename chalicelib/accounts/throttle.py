@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from chalicelib.clock import Clock
 from chalicelib.errors import RateLimited
+from chalicelib.ratelimit import ip_subject
 from chalicelib.storage.dynamo import Table, Update
 
 
@@ -38,18 +39,15 @@ RESET_IP = Limit("reset-ip", 30, 900)
 
 
 def client_subject(ip: str | None) -> str | None:
-    """The IP to count (a /64 for IPv6), or ``None`` for one that identifies nobody."""
+    """The IP to count (``ratelimit.ip_subject``: an IPv6 client by its /64), or ``None``
+    for one that identifies nobody (loopback, private, link-local)."""
     try:
         parsed = ipaddress.ip_address((ip or "").strip())
     except ValueError:
         return None
     if isinstance(parsed, ipaddress.IPv6Address) and parsed.ipv4_mapped is not None:
         parsed = parsed.ipv4_mapped
-    if not parsed.is_global:
-        return None
-    if isinstance(parsed, ipaddress.IPv6Address):
-        return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
-    return str(parsed)
+    return ip_subject(str(parsed)) if parsed.is_global else None
 
 
 class AuthThrottle:
