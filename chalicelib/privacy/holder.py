@@ -41,6 +41,8 @@ class AddressHolder:
         ItemKind("addresses", "SEARCH#", "",
                  "search word index: folded words of the address's name, email, phone, "
                  "city (privacy/search.py)"),
+        ItemKind("addresses", "AGENCY#", "ACCESSREQ#",
+                 "access request log (Art. 12(3)): address id, received and due dates"),
         ItemKind("ledger", "ERASED#", "",
                  "erasure ledger: agency, address id, keyed email hash (replayed after a "
                  "restore; TTL = the PITR window, privacy/ledger.py)"),
