@@ -21,6 +21,7 @@ from chalicelib.accounts.sessions import Sessions
 from chalicelib.accounts.users import UserRepository
 from chalicelib.agencies.repository import AgencyRepository
 from chalicelib.auth.actor import Actor
+from chalicelib.body import Body
 from chalicelib.clock import Clock, iso
 from chalicelib.errors import Conflict, NotFound
 from chalicelib.mail.outbox import Outbox, OutboxMail
@@ -146,10 +147,10 @@ class Staff:
         self.outbox.deliver(staged)
         return {"user_id": user_id, "status": "invited"}
 
-    def patch(self, agency_id: str, user_id: str, payload: Any, actor: Actor
+    def patch(self, agency_id: str, user_id: str, body: Body[UserPatch], actor: Actor
               ) -> dict[str, Any]:
         user = self._member(agency_id, user_id)  # 404 before the body
-        data = validate_model(UserPatch, payload() if callable(payload) else payload)
+        data = body.get()
         sets: dict[str, Any] = {}
         if data.role is not None and data.role != user.get("role"):
             sets["role"] = data.role

@@ -16,6 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from chalicelib.body import Body
 from chalicelib.clock import Clock, berlin_date, iso
 from chalicelib.errors import Conflict, NotFound
 from chalicelib.privacy.model import IsoDate, RecordId
@@ -91,7 +92,8 @@ class AccessRequests:
             entry["overdue"] = entry["due_on"] < today
         return {"requests": found, "total": len(found)}
 
-    def answer(self, agency_id: str, request_id: str, payload: Any) -> dict[str, Any]:
+    def answer(self, agency_id: str, request_id: str, body: Body[AnswerInput]
+               ) -> dict[str, Any]:
         open_item = next((i for i in self._open_items(agency_id)
                           if i["request_id"] == request_id), None)
         if open_item is None:
@@ -99,7 +101,7 @@ class AccessRequests:
                 raise Conflict("Dieses Auskunftsersuchen ist bereits beantwortet.",
                                code="already_answered")
             raise NotFound("Auskunftsersuchen nicht gefunden.")
-        data = validate_model(AnswerInput, payload() if callable(payload) else payload)
+        data = body.get()
         answered = data.answered_on or berlin_date(self.clock.now()).isoformat()
         done = {**open_item, "sk": f"ACCESSREQ#DONE#{request_id}", "status": "answered",
                 "answered_on": answered}

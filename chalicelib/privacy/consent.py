@@ -18,6 +18,7 @@ from typing import Any
 from chalicelib.agencies.profile import controller_of, require_complete
 from chalicelib.agencies.repository import AgencyRepository
 from chalicelib.auth.actor import link_actor
+from chalicelib.body import Body
 from chalicelib.clock import Clock, berlin_date, iso
 from chalicelib.errors import Unavailable
 from chalicelib.links.service import (
@@ -39,7 +40,6 @@ from chalicelib.privacy.model import AddressIds
 from chalicelib.privacy.records import stage_record
 from chalicelib.secrets_util import new_id, new_secret, sha256_hex
 from chalicelib.storage.dynamo import Item, Transaction, TransactionCancelled
-from chalicelib.validation import validate_model
 
 PURPOSE_CONSENT = "consent"
 PURPOSE_DELETION = "deletion-request"
@@ -82,10 +82,10 @@ class ConsentService:
 
     # -- the assistant -------------------------------------------------------------------
 
-    def request(self, agency_id: str, payload: Any) -> dict[str, Any]:
+    def request(self, agency_id: str, body: Body[AddressIds]) -> dict[str, Any]:
         # The agency's state first: 409 wins over a body that would fail validation.
         agency = self.lawful_agency(agency_id)
-        data = validate_model(AddressIds, payload() if callable(payload) else payload)
+        data = body.get()
         today = berlin_date(self.clock.now())
         found = self.book.get_many(agency_id, data.address_ids)
         retention_days = (self.settings.get(agency_id).retention_days if self.settings

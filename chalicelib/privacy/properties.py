@@ -3,10 +3,11 @@ store-until date when a property is archived (onOffice's rule with its exclusion
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
+from chalicelib.body import Body
 from chalicelib.clock import Clock, berlin_date, iso
 from chalicelib.errors import Conflict, NotFound, Unavailable
 from chalicelib.privacy import rules
@@ -80,9 +81,9 @@ class PropertyService:
     # -- relations -----------------------------------------------------------------------
 
     def relate(self, agency_id: str, property_id: str,
-               payload: Any | Callable[[], Any]) -> dict[str, Any]:
+               body: Body[NewRelation]) -> dict[str, Any]:
         self.require(agency_id, property_id)
-        data = validate_model(NewRelation, payload() if callable(payload) else payload)
+        data = body.get()
         for _attempt in range(3):
             address = self.book.require(agency_id, data.address_id)
             relation = f"{property_id}#{data.role}"

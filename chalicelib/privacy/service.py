@@ -3,11 +3,11 @@ activities, read the consent records (JSON or a printable dossier)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 from chalicelib.auth.actor import Actor
+from chalicelib.body import Body
 from chalicelib.clock import Clock, berlin_date, iso
 from chalicelib.errors import Conflict, NotFound, Unavailable, ValidationFailed
 from chalicelib.privacy import rules, search, vocabulary
@@ -35,14 +35,9 @@ from chalicelib.secrets_util import new_id
 from chalicelib.storage.dynamo import Condition, Transaction, TransactionCancelled
 from chalicelib.validation import email_key, validate_model
 
-Payload = Any | Callable[[], Any]
 RETENTION_ACTIVE = ("Für diese Adresse gilt ein Speichern-Bis-Datum in der Zukunft; sie darf "
                     "noch nicht gelöscht werden.")
 STATUS_LABELS = vocabulary.STATUS
-
-
-def _body(payload: Payload) -> Any:
-    return payload() if callable(payload) else payload
 
 
 def _gdpr_activity(note: str, **extra: Any) -> dict[str, Any]:
@@ -113,10 +108,10 @@ class AddressService:
             raise Unavailable(retry_after=1) from exc
         return public_address(item)
 
-    def patch(self, agency_id: str, address_id: str, payload: Payload,
+    def patch(self, agency_id: str, address_id: str, body: Body[AddressPatch],
               actor: Actor | None = None) -> dict[str, Any]:
         before = self.book.require(agency_id, address_id)
-        data = validate_model(AddressPatch, _body(payload))
+        data = body.get()
         named = data.model_fields_set
         if "gdpr_status" in named and data.gdpr_status is None:
             raise ValidationFailed({"gdpr_status": "Erlaubt: none, ignore, deletion_requested."})
@@ -202,10 +197,10 @@ class AddressService:
 
     # -- activities ----------------------------------------------------------------------
 
-    def add_activity(self, agency_id: str, address_id: str, payload: Payload,
+    def add_activity(self, agency_id: str, address_id: str, body: Body[ActivityInput],
                      actor: Actor | None = None) -> dict[str, Any]:
         before = self.book.require(agency_id, address_id)
-        data = validate_model(ActivityInput, _body(payload))
+        data = body.get()
         interest = rules.is_interest(data.type, data.property_id)
         for _attempt in range(3):
             active = False

@@ -3,10 +3,10 @@ the bounce rule (no contact with the reviewer, no publication)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from chalicelib.auth.actor import Actor
+from chalicelib.body import Body
 from chalicelib.clock import berlin_date, iso
 from chalicelib.errors import Conflict
 from chalicelib.mail.outbox import OutboxMail
@@ -25,7 +25,6 @@ from chalicelib.reviews.model import (
 )
 from chalicelib.reviews.views import qa_view
 from chalicelib.storage.dynamo import Condition
-from chalicelib.validation import validate_model
 
 REVIEWER_MAIL_KINDS = frozenset({
     "review_confirm", "review_published", "review_rejected", "review_reverify",
@@ -36,20 +35,16 @@ class QaDecisions:
     def __init__(self, ctx: ReviewContext) -> None:
         self.ctx = ctx
 
-    def decide(self, review_id: str, actor: Actor, payload: Any | Callable[[], Any]
+    def decide(self, review_id: str, actor: Actor, body: Body[DecisionInput]
                ) -> dict[str, Any]:
         ctx = self.ctx
-        parsed: list[DecisionInput] = []
 
         def attempt() -> dict[str, Any]:
             item = ctx.review(review_id)
             if item["status"] != IN_REVIEW:
                 raise Conflict("Nur Bewertungen in Prüfung können entschieden werden.",
                                code="not_in_review")
-            if not parsed:
-                parsed.append(validate_model(DecisionInput,
-                                             payload() if callable(payload) else payload))
-            data = parsed[0]
+            data = body.get()
             now = ctx.clock.now()
             new = transition(item["status"], data.decision)
             record: dict[str, Any] = {"decision": data.decision, "reason": data.reason,
@@ -90,10 +85,9 @@ class QaDecisions:
 
         return ctx.run(attempt)
 
-    def phone_check(self, review_id: str, actor: Actor, payload: Any | Callable[[], Any]
+    def phone_check(self, review_id: str, actor: Actor, body: Body[PhoneCheckInput]
                     ) -> dict[str, Any]:
         ctx = self.ctx
-        parsed: list[PhoneCheckInput] = []
 
         def attempt() -> dict[str, Any]:
             item = ctx.review(review_id)
@@ -103,10 +97,7 @@ class QaDecisions:
             if not item.get("phone"):
                 raise Conflict("Zu dieser Bewertung gibt es keine Telefonnummer.",
                                code="no_phone")
-            if not parsed:
-                parsed.append(validate_model(PhoneCheckInput,
-                                             payload() if callable(payload) else payload))
-            data = parsed[0]
+            data = body.get()
             now = ctx.clock.now()
             today = berlin_date(now)
             record = {"confirmed": data.confirmed, "note": data.note, "by": actor.as_dict(),

@@ -4,11 +4,11 @@ proof by link, with a deadline, and the resolution (keep, block, delete)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 from chalicelib.auth.actor import Actor
+from chalicelib.body import Body
 from chalicelib.clock import berlin_date, iso
 from chalicelib.errors import Conflict
 from chalicelib.mail.outbox import OutboxMail
@@ -35,7 +35,6 @@ from chalicelib.reviews.repository import review_key
 from chalicelib.reviews.views import ANSWER_KINDS, agency_view, report_view, without_answers
 from chalicelib.secrets_util import new_id
 from chalicelib.storage.dynamo import Condition, Item, Transaction, Update
-from chalicelib.validation import validate_model
 
 
 class Reports:
@@ -44,20 +43,16 @@ class Reports:
 
     # -- agency ---------------------------------------------------------------------------
 
-    def comment(self, agency_id: str, review_id: str, payload: Any | Callable[[], Any]
+    def comment(self, agency_id: str, review_id: str, body: Body[CommentInput]
                 ) -> dict[str, Any]:
         ctx = self.ctx
-        parsed: list[CommentInput] = []
 
         def attempt() -> dict[str, Any]:
             item = ctx.owned(agency_id, review_id)
             if item["status"] not in PUBLIC_STATUSES:
                 raise Conflict("Nur veröffentlichte Bewertungen können kommentiert werden.",
                                code="not_published")
-            if not parsed:
-                parsed.append(validate_model(CommentInput,
-                                             payload() if callable(payload) else payload))
-            text = parsed[0].text
+            text = body.get().text
             now = iso(ctx.clock.now())
             old = item.get("comment")
             comment = {"text": text, "created_at": old["created_at"] if old else now,
@@ -80,10 +75,9 @@ class Reports:
 
         return ctx.run(attempt)
 
-    def report(self, agency_id: str, review_id: str, payload: Any | Callable[[], Any]
+    def report(self, agency_id: str, review_id: str, body: Body[ReportInput]
                ) -> dict[str, Any]:
         ctx = self.ctx
-        parsed: list[ReportInput] = []
 
         def attempt() -> dict[str, Any]:
             item = ctx.owned(agency_id, review_id)
@@ -91,10 +85,7 @@ class Reports:
                 raise Conflict("Zu dieser Bewertung ist bereits eine Meldung offen.",
                                code="report_open")
             transition(item["status"], "report")
-            if not parsed:
-                parsed.append(validate_model(ReportInput,
-                                             payload() if callable(payload) else payload))
-            data = parsed[0]
+            data = body.get()
             now = iso(ctx.clock.now())
             report = {"report_id": new_id(), "review_id": review_id, "agency_id": agency_id,
                       "category": data.category, "reason": data.reason, "status": "open",
@@ -130,9 +121,8 @@ class Reports:
         return review
 
     def request_answer(self, report_id: str, kind: str, actor: Actor,
-                       payload: Any | Callable[[], Any]) -> dict[str, Any]:
+                       body: Body[AnswerRequestInput]) -> dict[str, Any]:
         ctx = self.ctx
-        parsed: list[AnswerRequestInput] = []
 
         def attempt() -> dict[str, Any]:
             report = ctx.report(report_id)
@@ -142,10 +132,7 @@ class Reports:
                 raise Conflict("Eine Anfrage dieser Art läuft bereits.",
                                code="already_requested")
             review = self._reported_review(report)
-            if not parsed:
-                parsed.append(validate_model(AnswerRequestInput,
-                                             payload() if callable(payload) else payload))
-            message = parsed[0].message or None
+            message = body.get().message or None
             now = ctx.clock.now()
             deadline = now + timedelta(days=ctx.settings.review_answer_days)
             request = {"message": message, "requested_at": iso(now),
@@ -186,17 +173,13 @@ class Reports:
 
         return ctx.run(attempt)
 
-    def resolve(self, report_id: str, actor: Actor, payload: Any | Callable[[], Any]
+    def resolve(self, report_id: str, actor: Actor, body: Body[ResolveInput]
                 ) -> dict[str, Any]:
         ctx = self.ctx
-        parsed: list[ResolveInput] = []
 
         def attempt() -> dict[str, Any]:
             report, review = self._open_case(report_id)
-            if not parsed:
-                parsed.append(validate_model(ResolveInput,
-                                             payload() if callable(payload) else payload))
-            data = parsed[0]
+            data = body.get()
             tx = ctx.transaction()
             after_report, after_review, staged = self.stage_resolution(
                 tx, report, review, data.outcome, data.reason, actor.as_dict())

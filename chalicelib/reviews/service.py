@@ -15,10 +15,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.agencies.repository import AgencyRepository
 from chalicelib.auth.actor import Actor
+from chalicelib.body import Body
 from chalicelib.clock import Clock
 from chalicelib.config import Settings
 from chalicelib.links.service import LinkService, Submission
@@ -37,7 +38,16 @@ from chalicelib.reviews.submission import Submissions
 from chalicelib.reviews.sweep import ReviewSweep, SweepReport
 from chalicelib.storage.dynamo import Item, Table, Transaction
 
-Payload = Any | Callable[[], Any]
+if TYPE_CHECKING:
+    from chalicelib.reviews.model import (
+        AnswerRequestInput,
+        CommentInput,
+        DecisionInput,
+        PhoneCheckInput,
+        ReportInput,
+        ResolveInput,
+        ReviewInput,
+    )
 
 
 class ReviewService:
@@ -60,9 +70,9 @@ class ReviewService:
 
     # -- public ---------------------------------------------------------------------------
 
-    def submit(self, agency_id: str, payload: Payload, client_ip: str | None,
+    def submit(self, agency_id: str, body: Body[ReviewInput], client_ip: str | None,
                user_agent: str | None) -> dict[str, Any]:
-        return self.submissions.submit(agency_id, payload, client_ip, user_agent)
+        return self.submissions.submit(agency_id, body, client_ip, user_agent)
 
     def public_reviews(self, agency_id: str, cursor_value: str | None,
                        limit_value: str | None) -> dict[str, Any]:
@@ -81,22 +91,23 @@ class ReviewService:
     def qa_review(self, review_id: str) -> dict[str, Any]:
         return self.listings.qa_review(review_id)
 
-    def decide(self, review_id: str, actor: Actor, payload: Payload) -> dict[str, Any]:
-        return self.qa.decide(review_id, actor, payload)
+    def decide(self, review_id: str, actor: Actor, body: Body[DecisionInput]) -> dict[str, Any]:
+        return self.qa.decide(review_id, actor, body)
 
-    def phone_check(self, review_id: str, actor: Actor, payload: Payload) -> dict[str, Any]:
-        return self.qa.phone_check(review_id, actor, payload)
+    def phone_check(self, review_id: str, actor: Actor, body: Body[PhoneCheckInput]
+                    ) -> dict[str, Any]:
+        return self.qa.phone_check(review_id, actor, body)
 
     def qa_reports(self, status: str | None, cursor_value: str | None,
                    limit_value: str | None) -> dict[str, Any]:
         return self.listings.qa_reports(status, cursor_value, limit_value)
 
-    def request_answer(self, report_id: str, kind: str, actor: Actor, payload: Payload
-                       ) -> dict[str, Any]:
-        return self.reports.request_answer(report_id, kind, actor, payload)
+    def request_answer(self, report_id: str, kind: str, actor: Actor,
+                       body: Body[AnswerRequestInput]) -> dict[str, Any]:
+        return self.reports.request_answer(report_id, kind, actor, body)
 
-    def resolve(self, report_id: str, actor: Actor, payload: Payload) -> dict[str, Any]:
-        return self.reports.resolve(report_id, actor, payload)
+    def resolve(self, report_id: str, actor: Actor, body: Body[ResolveInput]) -> dict[str, Any]:
+        return self.reports.resolve(report_id, actor, body)
 
     # -- agency ---------------------------------------------------------------------------
 
@@ -104,11 +115,11 @@ class ReviewService:
                        limit_value: str | None) -> dict[str, Any]:
         return self.listings.agency_reviews(agency_id, cursor_value, limit_value)
 
-    def comment(self, agency_id: str, review_id: str, payload: Payload) -> dict[str, Any]:
-        return self.reports.comment(agency_id, review_id, payload)
+    def comment(self, agency_id: str, review_id: str, body: Body[CommentInput]) -> dict[str, Any]:
+        return self.reports.comment(agency_id, review_id, body)
 
-    def report(self, agency_id: str, review_id: str, payload: Payload) -> dict[str, Any]:
-        return self.reports.report(agency_id, review_id, payload)
+    def report(self, agency_id: str, review_id: str, body: Body[ReportInput]) -> dict[str, Any]:
+        return self.reports.report(agency_id, review_id, body)
 
     # -- one person's reviews (ops: Art. 15 export, Art. 17 erasure) -----------------------
 

@@ -4,10 +4,10 @@ the automatic checks then decide ``published`` or ``in_review`` within the confi
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+from chalicelib.body import Body
 from chalicelib.clock import berlin_date, epoch_seconds, iso, parse_iso
 from chalicelib.errors import RateLimited, Unavailable
 from chalicelib.links.service import RETRY_PREFIX, StaleLink, Submission
@@ -22,18 +22,18 @@ from chalicelib.reviews.repository import SAMPLE_SLOTS
 from chalicelib.reviews.signals import ip_key
 from chalicelib.secrets_util import new_id
 from chalicelib.storage.dynamo import Condition, Item, Transaction, TransactionCancelled, Update
-from chalicelib.validation import email_key, validate_model
+from chalicelib.validation import email_key
 
 
 class Submissions:
     def __init__(self, ctx: ReviewContext) -> None:
         self.ctx = ctx
 
-    def submit(self, agency_id: str, payload: Any | Callable[[], Any], client_ip: str | None,
+    def submit(self, agency_id: str, body: Body[ReviewInput], client_ip: str | None,
                user_agent: str | None) -> dict[str, Any]:
         ctx = self.ctx
         agency = ctx.agency(agency_id)
-        data = validate_model(ReviewInput, payload() if callable(payload) else payload)
+        data = body.get()
         deliverability.require_mail_domain(ctx.settings, data.email)  # deployed stages
         now = ctx.clock.now()
         review_id = new_id()

@@ -19,6 +19,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from chalicelib.body import Body
 from chalicelib.clock import Clock, iso, parse_iso
 from chalicelib.errors import Conflict, NotFound, Unauthorized, ValidationFailed
 from chalicelib.secrets_util import new_id
@@ -34,7 +35,6 @@ from chalicelib.storage.dynamo import (
 from chalicelib.storage.media_bucket import MediaBucket
 from chalicelib.tours.model import valid_viewpoint_id
 from chalicelib.tours.repository import registration_key, tour_key
-from chalicelib.validation import validate_model
 
 MAX_BYTES = 100 * 1024 * 1024
 UPLOAD_SECONDS = 15 * 60
@@ -94,9 +94,9 @@ class MediaService:
     # -- agency -------------------------------------------------------------------------
 
     def start_upload(self, agency_id: str, tour_id: str, viewpoint_id: str,
-                     body: Callable[[], Any]) -> dict[str, Any]:
+                     body: Body[MediaUpload]) -> dict[str, Any]:
         media = self._owned(agency_id, tour_id, viewpoint_id)
-        upload = validate_model(MediaUpload, body())
+        upload = body.get()
         now = self.clock.now()
         expires_at = iso(now + timedelta(seconds=UPLOAD_SECONDS))
         pending = {"key": f"uploads/{tour_id}/{new_id()}", "content_type": upload.content_type,

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any, Literal
 
 from chalicelib.auth.actor import Actor
+from chalicelib.body import Body
 from chalicelib.clock import Clock, iso
 from chalicelib.config import Settings
 from chalicelib.errors import Conflict, NotFound, ValidationFailed
@@ -80,7 +81,10 @@ class TourService:
     # -- agency ---------------------------------------------------------------------
 
     def _tour_input(self, payload: Any) -> TourInput:
-        data = validate_model(TourInput, payload)
+        return self._checked(validate_model(TourInput, payload))
+
+    def _checked(self, data: TourInput) -> TourInput:
+        """The rules beyond the model: the tour URL's scheme for this stage."""
         try:
             check_scheme(data.tour_url, local=self.settings.dev_routes_enabled)
         except TourUrlError as exc:
@@ -104,11 +108,11 @@ class TourService:
         return [public_tour(i) for i in self.repo.list_tours(agency_id)]
 
     def replace_tour(self, agency_id: str, tour_id: str,
-                     payload: Any | Callable[[], Any]) -> dict[str, Any]:
-        """``payload`` may be a callable that parses the body, called once the tour is found:
-        an unknown tour answers 404 whatever the body."""
+                     body: Body[TourInput]) -> dict[str, Any]:
+        """The body is read once the tour is found: an unknown tour answers 404 whatever
+        the body."""
         current = self._owned_tour(agency_id, tour_id)
-        data = self._tour_input(payload() if callable(payload) else payload)
+        data = self._checked(body.get())
         fields = data.model_dump()
         # v2: a PUT that leaves a v2 field out keeps its stored value (a v1 client).
         if "privacy_url" not in data.model_fields_set:
@@ -175,16 +179,14 @@ class TourService:
             tour["agency_id"])
         return view
 
-    def register(self, tour_id: str, payload: dict[str, Any] | Callable[[], dict[str, Any]],
-                 client_ip: str | None, origin: OriginPolicy | None = None) -> Registered:
-        """``payload`` may be a callable that parses the body: it is called only once the
-        tour is known and open, so an unknown tour answers 404 (and a tour without
-        protection 409) even when the body is malformed (contract, Conventions)."""
+    def register(self, tour_id: str, body: Body[dict[str, Any]], client_ip: str | None,
+                 origin: OriginPolicy | None = None) -> Registered:
+        """The body is read only once the tour is known and open, so an unknown tour answers
+        404 (and a tour without protection 409) even when the body is malformed (contract,
+        Conventions); its fields are checked against the tour's required fields."""
         tour = self._tour(tour_id, origin)
         status = initial_status(tour["protection"]["mode"])
-        if callable(payload):
-            payload = payload()
-        return self.registration.register(tour, payload, client_ip, status)
+        return self.registration.register(tour, body.get(), client_ip, status)
 
     def access(self, tour_id: str, viewer_token: str | None,
                origin: OriginPolicy | None = None) -> dict[str, Any]:

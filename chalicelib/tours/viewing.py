@@ -24,6 +24,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from chalicelib.body import Body
 from chalicelib.clock import Clock, iso
 from chalicelib.errors import AppError, NotFound, ValidationFailed
 from chalicelib.storage.dynamo import (
@@ -37,7 +38,6 @@ from chalicelib.storage.dynamo import (
 )
 from chalicelib.tours.model import valid_viewpoint_id
 from chalicelib.tours.repository import STATS_SHARDS, registration_key, tour_key
-from chalicelib.validation import validate_model
 
 MAX_EVENTS = 50
 MAX_VIEWPOINT_IDS = 500
@@ -86,14 +86,14 @@ class ViewingStats:
 
     # -- the player's beacon ----------------------------------------------------------
 
-    def record(self, tour_id: str, body: Callable[[], Any], header_token: str | None,
+    def record(self, tour_id: str, body: Body[ViewBatch], header_token: str | None,
                check_origin: Callable[[Item], None]) -> dict[str, Any]:
         # The body is judged only once the tour is known (404 wins), but read first: a
         # beacon carries its token in the body, and the registration is part of the one read.
         batch: ViewBatch | None = None
         problem: AppError | None = None
         try:
-            batch = validate_model(ViewBatch, body())
+            batch = body.get()
         except AppError as error:
             problem = error
         parsed_token = self.parse_token(header_token or (batch.viewer_token if batch else None))

@@ -54,8 +54,10 @@ def register(api: Api) -> None:
     @api.route("/agency/users/{user_id}", methods=["PATCH"], auth="agency")
     def patch_user(ctx: RequestContext) -> Any:
         # The body is parsed once the person is found: 404 wins over 400/422.
-        return ctx.container.staff.patch(ctx.agency_id, ctx.params["user_id"], ctx.json,
-                                         ctx.actor)
+        from chalicelib.accounts.model import UserPatch
+
+        return ctx.container.staff.patch(ctx.agency_id, ctx.params["user_id"],
+                                         ctx.body(UserPatch), ctx.actor)
 
     # -- QA ---------------------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from chalice import Response
 
+from chalicelib.body import Body, validated
 from chalicelib.errors import ValidationFailed
 from chalicelib.storage.cursor import page_limit
 from chalicelib.web.http import Api, RequestContext, html_response
@@ -57,8 +58,11 @@ def register(api: Api) -> None:
     @api.route("/agency/addresses/{address_id}", methods=["PATCH"], auth="agency")
     def patch_address(ctx: RequestContext) -> Any:
         # The body is parsed once the address is found: 404 wins over 400/413/422.
+        from chalicelib.privacy.model import AddressPatch
+
         return ctx.container.gdpr.addresses.patch(ctx.agency_id, ctx.params["address_id"],
-                                                  lambda: _assignable(ctx, ctx.json()),
+                                                  Body(lambda: validated(
+                                                      AddressPatch, _assignable(ctx, ctx.json()))),
                                                   ctx.actor)
 
     @api.route("/agency/addresses/{address_id}", methods=["DELETE"], auth="agency")
@@ -73,9 +77,11 @@ def register(api: Api) -> None:
     @api.route("/agency/addresses/{address_id}/activities", methods=["POST"], auth="agency",
                status=201)
     def add_activity(ctx: RequestContext) -> Any:
+        from chalicelib.privacy.model import ActivityInput
+
         return ctx.container.gdpr.addresses.add_activity(ctx.agency_id,
-                                                         ctx.params["address_id"], ctx.json,
-                                                         ctx.actor)
+                                                         ctx.params["address_id"],
+                                                         ctx.body(ActivityInput), ctx.actor)
 
     @api.route("/agency/addresses/{address_id}/suggestions/{activity_id}/apply",
                methods=["POST"], auth="agency")

@@ -33,8 +33,10 @@ def register(api: Api) -> None:
     @api.route("/agency/properties/{property_id}/relations", methods=["POST"], auth="agency",
                status=201)
     def relate(ctx: RequestContext) -> Any:
+        from chalicelib.privacy.model import NewRelation
+
         return ctx.container.gdpr.properties.relate(ctx.agency_id, ctx.params["property_id"],
-                                                    ctx.json)
+                                                    ctx.body(NewRelation))
 
     # -- settings -----------------------------------------------------------------------
 
@@ -51,7 +53,9 @@ def register(api: Api) -> None:
     @api.route("/agency/gdpr/consent-requests", methods=["POST"], auth="agency")
     def consent_requests(ctx: RequestContext) -> Any:
         # The body is parsed once the agency's controller details are known complete.
-        return ctx.container.gdpr.consent.request(ctx.agency_id, ctx.json)
+        from chalicelib.privacy.model import AddressIds
+
+        return ctx.container.gdpr.consent.request(ctx.agency_id, ctx.body(AddressIds))
 
     # -- worklists ----------------------------------------------------------------------
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from chalice import Chalice, CORSConfig, Response
 
 from chalicelib.auth import roles
+from chalicelib.body import Body, M, validated
 from chalicelib.errors import AppError, MalformedBody, NotFound, PayloadTooLarge
 
 if TYPE_CHECKING:  # the wiring pulls in pydantic (Settings): not at cold start
@@ -96,6 +97,21 @@ class RequestContext:
     @property
     def client_ip(self) -> str | None:
         return ((self.request.context or {}).get("identity") or {}).get("sourceIp")
+
+    def body(self, model: type[M], *, optional: bool = False) -> Body[M]:
+        """The body as ``model``, parsed and validated when the service first asks for it
+        (after its lookups: 404/409 before 400/413/422), then kept. ``optional``: an empty
+        body reads as ``{}``."""
+        def read() -> M:
+            empty = optional and not (self.request.raw_body or b"").strip()
+            return validated(model, {} if empty else self.json())
+
+        return Body(read)
+
+    def raw_body(self) -> Body[dict[str, Any]]:
+        """The body as a JSON object, read when first asked for: for inputs whose rules
+        depend on the record (a registration's required fields follow its tour)."""
+        return Body(self.json)
 
     def json(self) -> dict[str, Any]:
         """The body as a JSON object: 413 if too large, 400 if not a JSON object."""

@@ -14,9 +14,12 @@ _VIEWPOINT_MEDIA = "/agency/tours/{tour_id}/viewpoints/{viewpoint_id}/media"
 def register(api: Api) -> None:
     @api.route(_VIEWPOINT_MEDIA, methods=["PUT"], auth="agency")
     def start_media_upload(ctx: RequestContext) -> Any:
+        from chalicelib.tours.media import MediaUpload
+
         # The body is parsed only once the tour is found: 404 wins over 400/422.
         return ctx.container.media.start_upload(ctx.agency_id, ctx.params["tour_id"],
-                                                ctx.params["viewpoint_id"], ctx.json)
+                                                ctx.params["viewpoint_id"],
+                                                ctx.body(MediaUpload))
 
     @api.route(_VIEWPOINT_MEDIA + "/complete", methods=["POST"], auth="agency")
     def complete_media_upload(ctx: RequestContext) -> Any:

@@ -45,6 +45,7 @@ def register(api: Api) -> None:
                auth="agency")
     def answer_access_request(ctx: RequestContext) -> Any:
         # The body (optional answered_on) is parsed once the request is found.
+        from chalicelib.privacy.access_requests import AnswerInput
+
         return ctx.container.access_requests.answer(
-            ctx.agency_id, ctx.params["request_id"],
-            lambda: ctx.json() if (ctx.request.raw_body or b"").strip() else {})
+            ctx.agency_id, ctx.params["request_id"], ctx.body(AnswerInput, optional=True))

@@ -7,11 +7,6 @@ from typing import Any
 from chalicelib.web.http import PUBLIC_CORS, Api, RequestContext
 
 
-def _optional_body(ctx: RequestContext) -> Any:
-    """A body that may be left out entirely (``{"message"?}``): empty means ``{}``."""
-    return lambda: ctx.json() if (ctx.request.raw_body or b"").strip() else {}
-
-
 def register(api: Api) -> None:
     # -- public ----------------------------------------------------------------------------
 
@@ -19,8 +14,10 @@ def register(api: Api) -> None:
                status=202)
     def submit_review(ctx: RequestContext) -> Any:
         # The body is parsed once the agency is known: an unknown agency answers 404.
-        return ctx.container.reviews.submit(ctx.params["agency_id"], ctx.json, ctx.client_ip,
-                                            ctx.header("user-agent"))
+        from chalicelib.reviews.model import ReviewInput
+
+        return ctx.container.reviews.submit(ctx.params["agency_id"], ctx.body(ReviewInput),
+                                            ctx.client_ip, ctx.header("user-agent"))
 
     @api.route("/agencies/{agency_id}/reviews", cors=PUBLIC_CORS)
     def public_reviews(ctx: RequestContext) -> Any:
@@ -40,13 +37,17 @@ def register(api: Api) -> None:
 
     @api.route("/qa/reviews/{review_id}/decision", methods=["POST"], auth="qa")
     def qa_decision(ctx: RequestContext) -> Any:
+        from chalicelib.reviews.model import DecisionInput
+
         return ctx.container.reviews.decide(ctx.params["review_id"], ctx.actor,
-                                            ctx.json)
+                                            ctx.body(DecisionInput))
 
     @api.route("/qa/reviews/{review_id}/phone-check", methods=["POST"], auth="qa")
     def qa_phone_check(ctx: RequestContext) -> Any:
+        from chalicelib.reviews.model import PhoneCheckInput
+
         return ctx.container.reviews.phone_check(ctx.params["review_id"],
-                                                 ctx.actor, ctx.json)
+                                                 ctx.actor, ctx.body(PhoneCheckInput))
 
     @api.route("/qa/reports", auth="qa")
     def qa_reports(ctx: RequestContext) -> Any:
@@ -55,18 +56,26 @@ def register(api: Api) -> None:
 
     @api.route("/qa/reports/{report_id}/request-statement", methods=["POST"], auth="qa")
     def qa_request_statement(ctx: RequestContext) -> Any:
-        return ctx.container.reviews.request_answer(ctx.params["report_id"], "statement",
-                                                    ctx.actor, _optional_body(ctx))
+        from chalicelib.reviews.model import AnswerRequestInput
+
+        return ctx.container.reviews.request_answer(
+            ctx.params["report_id"], "statement", ctx.actor,
+            ctx.body(AnswerRequestInput, optional=True))
 
     @api.route("/qa/reports/{report_id}/request-proof", methods=["POST"], auth="qa")
     def qa_request_proof(ctx: RequestContext) -> Any:
-        return ctx.container.reviews.request_answer(ctx.params["report_id"], "proof",
-                                                    ctx.actor, _optional_body(ctx))
+        from chalicelib.reviews.model import AnswerRequestInput
+
+        return ctx.container.reviews.request_answer(
+            ctx.params["report_id"], "proof", ctx.actor,
+            ctx.body(AnswerRequestInput, optional=True))
 
     @api.route("/qa/reports/{report_id}/resolve", methods=["POST"], auth="qa")
     def qa_resolve(ctx: RequestContext) -> Any:
+        from chalicelib.reviews.model import ResolveInput
+
         return ctx.container.reviews.resolve(ctx.params["report_id"], ctx.actor,
-                                             ctx.json)
+                                             ctx.body(ResolveInput))
 
     # -- agency ----------------------------------------------------------------------------
 
@@ -77,9 +86,15 @@ def register(api: Api) -> None:
 
     @api.route("/agency/reviews/{review_id}/comment", methods=["PUT"], auth="agency")
     def agency_comment(ctx: RequestContext) -> Any:
-        return ctx.container.reviews.comment(ctx.agency_id, ctx.params["review_id"], ctx.json)
+        from chalicelib.reviews.model import CommentInput
+
+        return ctx.container.reviews.comment(ctx.agency_id, ctx.params["review_id"],
+                                             ctx.body(CommentInput))
 
     @api.route("/agency/reviews/{review_id}/reports", methods=["POST"], auth="agency",
                status=201)
     def agency_report(ctx: RequestContext) -> Any:
-        return ctx.container.reviews.report(ctx.agency_id, ctx.params["review_id"], ctx.json)
+        from chalicelib.reviews.model import ReportInput
+
+        return ctx.container.reviews.report(ctx.agency_id, ctx.params["review_id"],
+                                            ctx.body(ReportInput))

@@ -26,7 +26,10 @@ def register(api: Api) -> None:
     @api.route("/agency/tours/{tour_id}", methods=["PUT"], auth="agency")
     def replace_tour(ctx: RequestContext) -> Any:
         # The body is parsed only once the tour is found: 404 wins over 400/413/422.
-        return ctx.container.tours.replace_tour(ctx.agency_id, ctx.params["tour_id"], ctx.json)
+        from chalicelib.tours.model import TourInput
+
+        return ctx.container.tours.replace_tour(ctx.agency_id, ctx.params["tour_id"],
+                                                ctx.body(TourInput))
 
     @api.route("/agency/tours/{tour_id}/registrations", auth="agency")
     def list_registrations(ctx: RequestContext) -> Any:
@@ -59,7 +62,8 @@ def register(api: Api) -> None:
         tours = ctx.container.tours
         origin = _origin_policy(ctx)
         # The body is parsed only after the tour is found and open: 404/409 win over 400/413.
-        registered = tours.register(ctx.params["tour_id"], ctx.json, ctx.client_ip, origin)
+        registered = tours.register(ctx.params["tour_id"], ctx.raw_body(), ctx.client_ip,
+                                    origin)
         return _narrowed({"registration_id": registered.registration_id,
                           "viewer_token": registered.viewer_token, "status": registered.status},
                          origin, 202)

@@ -15,9 +15,11 @@ def register(api: Api) -> None:
     @api.route("/tours/{tour_id}/views", methods=["POST"], cors=PUBLIC_CORS, status=202,
                content_types=["application/json", "text/plain"])
     def record_views(ctx: RequestContext) -> Any:
+        from chalicelib.tours.viewing import ViewBatch
+
         origin = origin_policy(ctx)
         answer = ctx.container.viewing.record(
-            ctx.params["tour_id"], ctx.json, ctx.header("x-viewer-token"),
+            ctx.params["tour_id"], ctx.body(ViewBatch), ctx.header("x-viewer-token"),
             lambda tour: origin.check(tour.get("allowed_origins")))
         return narrowed(answer, origin, 202)
 
