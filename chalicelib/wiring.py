@@ -437,6 +437,8 @@ class Container:
         from chalicelib.reviews.holder import ReviewHolder
         from chalicelib.tours.holder import NEUTRAL as TOURS
         from chalicelib.tours.holder import RegistrationHolder
+        from chalicelib.webhooks.holder import NEUTRAL as WEBHOOKS
+        from chalicelib.webhooks.holder import WebhookHolder
 
         return Registry([
             AddressHolder(self.addresses, lambda: self.gdpr.addresses,
@@ -446,7 +448,8 @@ class Container:
             MailHolder(),
             ReviewHolder(self.reviews),
             StaffHolder(self.users),
-        ], neutral=[*AGENCIES, *OPS, *PRIVACY, *REVIEWS, *TOURS, *ACCOUNTS])
+            WebhookHolder(self.webhooks, self.addresses, lambda: self.reviews),
+        ], neutral=[*AGENCIES, *OPS, *PRIVACY, *REVIEWS, *TOURS, *ACCOUNTS, *WEBHOOKS])
 
     @cached_property
     def agency_ips(self) -> AgencyIpLog:
