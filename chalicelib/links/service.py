@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from chalicelib.clock import Clock, epoch_seconds, iso, parse_iso
-from chalicelib.errors import Gone, NotFound, Unavailable
+from chalicelib.errors import Gone, NotFound
 from chalicelib.secrets_util import new_secret, sha256_hex
 from chalicelib.storage.dynamo import (
     Condition,
@@ -21,6 +21,7 @@ from chalicelib.storage.dynamo import (
     TransactionCancelled,
     Update,
 )
+from chalicelib.storage.retry import Retry, optimistic
 
 TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{20,128}$")
 # Link items outlive their expiry so an old link still answers 410, not 404.
@@ -179,6 +180,20 @@ class LinkService:
                   Update(sets={"status": "superseded", "superseded_at": now}),
                   condition=Condition("attribute_exists({pk})"), label=label)
 
+    def retire(self, tx: Transaction, token_hash: str | None, *, scrub: bool = False,
+               label: str = "") -> None:
+        """Makes a link answer 410 from now on; ``scrub`` also drops the personal data its
+        context holds (an erased record). Unconditional, unlike ``supersede``: a link
+        already removed by TTL cannot fail the caller's transaction."""
+        if not token_hash:
+            return
+        now = self.clock.now()
+        tx.update(self.core, *self.key(token_hash),
+                  Update(sets={"status": "superseded", "superseded_at": iso(now),
+                               "expires_ttl": epoch_seconds(now + KEEP_AFTER_EXPIRY)},
+                         removes=["context"] if scrub else []),
+                  label=label or f"retire:{token_hash[:12]}")
+
     def consume(self, tx: Transaction, link: Item) -> None:
         now = iso(self.clock.now())
         tx.update(
@@ -232,17 +247,18 @@ class LinkService:
 
     def perform(self, purpose: str, token: str, submission: Submission | None = None) -> Outcome:
         submission = submission or Submission()
-        for attempt in range(3):
+
+        def attempt(number: int) -> Outcome:
             link = self.load(purpose, token)
             action = self._actions[purpose]
             page = action.describe(link)
-            submission = replace(submission, attempt=attempt)
+            tried = replace(submission, attempt=number)
             if page.fields:
-                submission = replace(submission, form=_checked_form(page, submission.form))
+                tried = replace(tried, form=_checked_form(page, tried.form))
             tx = Transaction(self.core.client)
             self.consume(tx, link)
             try:
-                outcome = action.perform(link, tx, submission)
+                outcome = action.perform(link, tx, tried)
                 tx.execute()
             except StaleLink as exc:
                 raise Gone() from exc
@@ -250,11 +266,13 @@ class LinkService:
                 if exc.failed and not all(f.startswith(RETRY_PREFIX) for f in exc.failed):
                     # The link was used meanwhile, or its record was decided another way.
                     raise Gone() from exc
-                continue  # a concurrent transaction touched the same items: read again
+                # A concurrent transaction touched the same items: read again.
+                raise Retry() from exc
             if outcome.after_commit is not None:
                 outcome.after_commit()
             return outcome
-        raise Unavailable(retry_after=1)
+
+        return optimistic(attempt)
 
 
 def _checked_form(page: Page, form: dict[str, str]) -> dict[str, str]:

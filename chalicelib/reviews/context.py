@@ -14,9 +14,9 @@ from datetime import date, datetime, timedelta
 from typing import TypeVar
 
 from chalicelib.agencies.repository import AgencyRepository
-from chalicelib.clock import Clock, epoch_seconds, iso
+from chalicelib.clock import Clock
 from chalicelib.config import Settings
-from chalicelib.errors import NotFound, Unavailable
+from chalicelib.errors import NotFound
 from chalicelib.links.service import LinkService
 from chalicelib.mail.outbox import Outbox, OutboxMail
 from chalicelib.metrics import NULL as NULL_METRICS
@@ -26,7 +26,8 @@ from chalicelib.reviews.model import DELETED, PUBLIC_STATUSES
 from chalicelib.reviews.repository import ReviewRepository
 from chalicelib.reviews.signals import AgencyIpLog, keyed_hash
 from chalicelib.reviews.workdays import WorkingDays
-from chalicelib.storage.dynamo import Item, Table, Transaction, TransactionCancelled, Update
+from chalicelib.storage.dynamo import Item, Table, Transaction, TransactionCancelled
+from chalicelib.storage.retry import Retry, optimistic
 
 PURPOSE_CONFIRM = "review-confirm"
 PURPOSE_REVERIFY = "review-reverify"
@@ -39,10 +40,6 @@ PERSONAL_FIELDS = ["email", "email_hash", "phone", "phone_hash", "reviewer_name"
 REVERIFY_FIELDS = ["reverify_link", "reverify_deadline", "reverify_requested_at"]
 
 T = TypeVar("T")
-
-
-class Retry(Exception):
-    """The state changed between read and write: read again and decide again."""
 
 
 class ReviewContext:
@@ -114,28 +111,15 @@ class ReviewContext:
 
     def retire_link(self, tx: Transaction, token_hash: str | None, *, scrub: bool = False,
                     label: str = "") -> None:
-        """Makes a link answer 410 from now on; ``scrub`` also drops the personal data its
-        snapshot holds. Unconditional, so a link already removed by TTL cannot fail it."""
-        if not token_hash:
-            return
-        now = self.clock.now()
-        tx.update(self.core, *LinkService.key(token_hash),
-                  Update(sets={"status": "superseded", "superseded_at": iso(now),
-                               "expires_ttl": epoch_seconds(now + timedelta(days=90))},
-                         removes=["context"] if scrub else []),
-                  label=label or f"retire:{token_hash[:12]}")
+        """Through ``LinkService.retire``: the link items are the links' to write."""
+        self.links.retire(tx, token_hash, scrub=scrub, label=label)
 
     def stage_mails(self, tx: Transaction, outgoing: list[OutboxMail]) -> list[OutboxMail]:
         return self.outbox.stage(tx, outgoing) if outgoing else []
 
     def run(self, attempt: Callable[[], T]) -> T:
         """Runs read → decide → transaction, again when the state moved in between."""
-        for _ in range(ATTEMPTS):
-            try:
-                return attempt()
-            except Retry:
-                continue
-        raise Unavailable(retry_after=1)
+        return optimistic(lambda _number: attempt(), attempts=ATTEMPTS)
 
     @staticmethod
     def execute(tx: Transaction) -> None:

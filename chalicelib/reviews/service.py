@@ -123,6 +123,12 @@ class ReviewService:
 
     # -- one person's reviews (ops: Art. 15 export, Art. 17 erasure) -----------------------
 
+    def agency_request_seen(self, agency_id: str, ip: str | None) -> None:
+        """An authenticated call of the agency came from ``ip``: remembered for the
+        self-review check (keyed hash only, once a day per agency and IP, private IPs
+        ignored; never raises, so it cannot fail the request)."""
+        self.ctx.ip_log.record(agency_id, ip)
+
     def reviews_of(self, agency_id: str, email: str) -> list[Item]:
         return self.erasure.reviews_of(agency_id, email)
 

@@ -4,11 +4,12 @@ the automatic checks then decide ``published`` or ``in_review`` within the confi
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
+from chalicelib import ratelimit
 from chalicelib.body import Body
-from chalicelib.clock import berlin_date, epoch_seconds, iso, parse_iso
+from chalicelib.clock import berlin_date, iso, parse_iso
 from chalicelib.errors import RateLimited, Unavailable
 from chalicelib.links.service import RETRY_PREFIX, StaleLink, Submission
 from chalicelib.mail import deliverability, recipient_cap
@@ -21,7 +22,7 @@ from chalicelib.reviews.model import AWAITING, PUBLISHED, ReviewInput, transitio
 from chalicelib.reviews.repository import SAMPLE_SLOTS
 from chalicelib.reviews.signals import ip_key
 from chalicelib.secrets_util import new_id
-from chalicelib.storage.dynamo import Condition, Item, Transaction, TransactionCancelled, Update
+from chalicelib.storage.dynamo import Condition, Item, Transaction, TransactionCancelled
 from chalicelib.validation import email_key
 
 
@@ -55,21 +56,20 @@ class Submissions:
             item["ip_hash"] = ip_hash
         if user_agent:
             item["user_agent"] = user_agent[:300]
-        window = now.replace(minute=0, second=0, microsecond=0)
-        retry_after = max(1, int((window + timedelta(hours=1) - now).total_seconds()))
-        stamp = window.strftime("%Y%m%d%H")
+        stamp, retry_after = ratelimit.window(now)
         suppressed = False
         for _attempt in range(ATTEMPTS + 1):
             tx = Transaction(ctx.core.client)
             if not suppressed:
                 recipient_cap.stage(tx, ctx.core, ctx.settings.hash_key, data.email, now,
                                     ctx.settings.mail_per_recipient_per_day)
-            self._stage_rate(tx, "rate_email", f"review-email#{agency_id}#{item['email_hash']}#"
-                             f"{stamp}", ctx.settings.review_rate_per_email_per_hour, now)
+            ratelimit.stage(tx, ctx.core, "rate_email",
+                            f"review-email#{agency_id}#{item['email_hash']}#{stamp}",
+                            ctx.settings.review_rate_per_email_per_hour, now)
             if ip_hash:
                 # Loopback and private addresses carry no signal and are never limited.
-                self._stage_rate(tx, "rate_ip", f"review-ip#{agency_id}#{ip_hash}#{stamp}",
-                                 ctx.settings.review_rate_per_ip_per_hour, now)
+                ratelimit.stage(tx, ctx.core, "rate_ip", f"review-ip#{agency_id}#{ip_hash}#{stamp}",
+                                ctx.settings.review_rate_per_ip_per_hour, now)
             link = ctx.links.issue(
                 tx, purpose=PURPOSE_CONFIRM, record_id=review_id, agency_id=agency_id,
                 valid_for=timedelta(days=ctx.settings.review_confirm_link_days),
@@ -98,15 +98,6 @@ class Submissions:
             ctx.outbox.deliver(staged)
             return {"review_id": review_id, "status": AWAITING}
         raise Unavailable(retry_after=1)
-
-    def _stage_rate(self, tx: Transaction, label: str, key: str, limit: int, now: datetime
-                    ) -> None:
-        tx.update(self.ctx.core, f"RATE#{key}", "RATE",
-                  Update(adds={"n": 1},
-                         sets={"expires_ttl": epoch_seconds(now + timedelta(hours=2))}),
-                  condition=Condition("attribute_not_exists({n}) OR {n} < {:limit}",
-                                      limit=limit),
-                  label=label)
 
     # -- confirmation (link) ------------------------------------------------------------
 

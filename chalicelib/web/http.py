@@ -190,9 +190,9 @@ class Api:
                 # The role policy, before any lookup and whatever the ids (403).
                 roles.check(request.method, path, ctx.principal.role)
                 if ctx.principal.agency_id:
-                    # Review check self_review: where the agency works from (keyed hash only,
-                    # once a day, never failing the request; private IPs are ignored).
-                    container.agency_ips.record(ctx.principal.agency_id, ctx.client_ip)
+                    # Where the agency works from (reviews' self-review check; never fails).
+                    container.reviews.agency_request_seen(ctx.principal.agency_id,
+                                                          ctx.client_ip)
             # An empty or absurd path segment can never name a record (and DynamoDB
             # refuses empty keys): answer it like any unknown id.
             if any(not v or len(v) > MAX_ID_LENGTH for v in params.values()):

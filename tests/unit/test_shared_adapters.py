@@ -167,3 +167,49 @@ def test_refs_merge_without_duplicates():
     merged = subject.adding({"mail": ["m1", "m2"], "link": ["h"]})
     assert merged.ref("mail") == ("m1", "m2") and merged.ref("link") == ("h",)
     assert subject.ref("mail") == ("m1",)  # unchanged
+
+
+# -- the optimistic-retry loop -----------------------------------------------------------------
+
+def test_an_attempt_that_asks_to_read_again_runs_again_with_its_number():
+    from chalicelib.storage.retry import Retry, optimistic
+
+    seen: list[int] = []
+
+    def attempt(number: int) -> str:
+        seen.append(number)
+        if number < 2:
+            raise Retry()
+        return "done"
+
+    assert optimistic(attempt) == "done" and seen == [0, 1, 2]
+
+
+def test_after_the_last_attempt_the_answer_is_503_with_retry_after():
+    from chalicelib.errors import Unavailable
+    from chalicelib.storage.retry import Retry, optimistic
+
+    calls: list[int] = []
+
+    def attempt(number: int) -> None:
+        calls.append(number)
+        raise Retry()
+
+    with pytest.raises(Unavailable) as raised:
+        optimistic(attempt, attempts=4, retry_after=2)
+    assert calls == [0, 1, 2, 3] and raised.value.retry_after == 2
+
+
+def test_any_other_error_ends_the_loop_at_once():
+    from chalicelib.errors import Conflict
+    from chalicelib.storage.retry import optimistic
+
+    calls: list[int] = []
+
+    def attempt(number: int) -> None:
+        calls.append(number)
+        raise Conflict("taken", code="already_decided")
+
+    with pytest.raises(Conflict):
+        optimistic(attempt)
+    assert calls == [0]
