@@ -51,13 +51,16 @@ def demo(world: World) -> dict[str, Any]:
     lead_address = world.container.tours.repo.get_registration(
         registration["registration_id"])["address_id"]
     [inquiry] = world.container.addresses.activities("demo", lead_address)
+    access_request = world.ok(world.http.post("/agency/gdpr/access-requests", {
+        "address_id": address_id}, token=DEMO), 201)
     ids = {"tour_id": tour["tour_id"], "registration_id": registration["registration_id"],
            "address_id": address_id, "property_id": property_id, "review_id": review_id,
            "report_id": report_id, "api_key_id": api_key["token_id"],
            "webhook_id": webhook["webhook_id"], "delivery_id": ping["delivery_id"],
            # Users and keys are closed to API keys before any lookup (403): no person needed.
            "user_id": "kein-benutzer", "viewpoint_id": "wohnzimmer",
-           "activity_id": inquiry["activity_id"]}
+           "activity_id": inquiry["activity_id"],
+           "request_id": access_request["request_id"]}
     secrets = set(ids.values()) | {
         "Geheimes Penthouse", "Gisela", "Geheimnis", "gisela@example.org", "5550123",
         "Hannelore", "Heimlich", "hannelore@example.org", "5550456", "Geheimstadt",
