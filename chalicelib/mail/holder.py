@@ -20,6 +20,8 @@ class MailHolder:
                  "outbox mail: recipient, subject and body until sent, then a stub"),
         ItemKind("core", "SUPPRESS#", "SUPPRESS",
                  "suppression list: keyed hash of a bounced/complaining address"),
+        ItemKind("core", "RATE#mail-recipient#", "RATE",
+                 "mails per recipient and day (keyed hash of the address, mail/recipient_cap.py)"),
     )
     record = ProcessingRecord(
         purpose="Versand der E-Mails der Plattform und der Agenturen, Schutz vor Zustellung "
