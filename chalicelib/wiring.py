@@ -169,7 +169,11 @@ class Container:
         """The agencies' controller details (``chalicelib/agencies/profile.py``)."""
         from chalicelib.agencies.profile import AgencyProfiles
 
-        return AgencyProfiles(self.core_table, self.clock)
+        # The tours carry a copy of the profile's privacy URL (the gate reads one item).
+        return AgencyProfiles(
+            self.core_table, self.clock,
+            on_privacy_url_changed=lambda agency_id, url: self.tours.agency_privacy_url_changed(
+                agency_id, url))
 
     @cached_property
     def authenticator(self) -> Authenticator:

@@ -14,6 +14,7 @@ von Ihnen hinterlegt wurden": until ``REQUIRED`` are set, the consent assistant 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import urlsplit
@@ -140,9 +141,14 @@ def require_complete(controller: Controller) -> None:
 
 
 class AgencyProfiles:
-    def __init__(self, core: Table, clock: Clock) -> None:
+    def __init__(self, core: Table, clock: Clock,
+                 on_privacy_url_changed: Callable[[str, str | None], None] | None = None
+                 ) -> None:
         self.core = core
         self.clock = clock
+        # Tours carry a copy of the privacy URL (the gate's fallback, one read); wiring
+        # passes the tours' refresh here, so this module needs no tours import.
+        self.on_privacy_url_changed = on_privacy_url_changed
 
     def _agency(self, agency_id: str) -> Item:
         from chalicelib.agencies.repository import agency_key
@@ -191,5 +197,11 @@ class AgencyProfiles:
                     raise NotFound("Agentur nicht gefunden.") from exc
                 agency = exc.old  # changed meanwhile: apply the named fields to that
                 continue
-            return controller_of(item)
+            saved = controller_of(item)
+            # Whenever the PUT names it (not only when it changed): a retry after a
+            # refresh cut short by throttling completes it; tours already up to date
+            # are skipped.
+            if self.on_privacy_url_changed is not None and "privacy_url" in named:
+                self.on_privacy_url_changed(agency_id, saved.privacy_url)
+            return saved
         raise Unavailable(retry_after=1)

@@ -62,6 +62,31 @@ class TourRepository:
         )
         return items
 
+    def set_agency_privacy_url(self, agency_id: str, url: str) -> int:
+        """Refresh the copy of the agency profile's privacy URL on every tour of the agency
+        (the gate reads it with the tour, one read). Queries the agency's tours index page
+        by page; each update is conditional on the tour still being the agency's."""
+        start: dict[str, Any] | None = None
+        changed = 0
+        while True:
+            items, start = self.table.query(
+                Condition("{gsi1pk} = {:p} AND begins_with({gsi1sk}, {:s})",
+                          p=f"AGENCY#{agency_id}", s="TOUR#"),
+                index="gsi1", start_key=start,
+            )
+            for item in items:
+                if item.get("agency_privacy_url") == url:
+                    continue
+                try:
+                    self.table.update(*tour_key(item["tour_id"]),
+                                      Update(sets={"agency_privacy_url": url}),
+                                      Condition("{agency_id} = {:a}", a=agency_id))
+                    changed += 1
+                except ConditionFailed:
+                    continue  # deleted meanwhile
+            if not start:
+                return changed
+
     def get_registration(self, registration_id: str) -> Item | None:
         return self.table.get(*registration_key(registration_id)) if registration_id else None
 

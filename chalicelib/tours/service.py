@@ -94,9 +94,11 @@ class TourService:
 
     def create_tour(self, agency_id: str, payload: Any) -> dict[str, Any]:
         data = self._tour_input(payload)
-        self._require_privacy_url(agency_id, data.protection.mode, data.privacy_url)
+        agency_url = self._require_privacy_url(agency_id, data.protection.mode,
+                                               data.privacy_url)
         now = iso(self.clock.now())
         tour = {"tour_id": new_id(), "agency_id": agency_id, **data.model_dump(),
+                "agency_privacy_url": agency_url,
                 "created_at": now, "updated_at": now, "version": 1}
         self.repo.create_tour(tour)
         return public_tour(tour)
@@ -117,9 +119,11 @@ class TourService:
         # v2: a PUT that leaves a v2 field out keeps its stored value (a v1 client).
         if "privacy_url" not in data.model_fields_set:
             fields["privacy_url"] = current.get("privacy_url")
-        self._require_privacy_url(agency_id, data.protection.mode, fields["privacy_url"])
+        agency_url = self._require_privacy_url(agency_id, data.protection.mode,
+                                               fields["privacy_url"])
         tour = {
             "tour_id": tour_id, "agency_id": agency_id, **fields,
+            "agency_privacy_url": agency_url,
             "created_at": current["created_at"], "updated_at": iso(self.clock.now()),
             "version": int(current["version"]) + 1,
         }
@@ -173,10 +177,13 @@ class TourService:
     def protection(self, tour_id: str, origin: OriginPolicy | None = None) -> dict[str, Any]:
         tour = self._tour(tour_id, origin)
         view = protection_view(tour)
-        # The effective privacy policy: the tour's own, else the agency profile's (a second
-        # read only for tours without their own).
-        view["privacy_url"] = tour.get("privacy_url") or self.agency_privacy_url(
-            tour["agency_id"])
+        # The effective privacy policy: the tour's own, else the copy of the agency profile's
+        # the tour item carries (one read); a tour saved before the copy existed reads the
+        # profile.
+        agency_url = tour.get("agency_privacy_url")
+        if agency_url is None and not tour.get("privacy_url"):
+            agency_url = self.agency_privacy_url(tour["agency_id"])
+        view["privacy_url"] = tour.get("privacy_url") or agency_url or None
         return view
 
     def register(self, tour_id: str, body: Body[dict[str, Any]], client_ip: str | None,
@@ -209,12 +216,21 @@ class TourService:
 
     # -- internals ------------------------------------------------------------------
 
-    def _require_privacy_url(self, agency_id: str, mode: str, own: str | None) -> None:
-        """A protected tour's form links a privacy policy: its own or the agency's."""
-        if mode != "off" and not own and not self.agency_privacy_url(agency_id):
+    def _require_privacy_url(self, agency_id: str, mode: str, own: str | None) -> str:
+        """A protected tour's form links a privacy policy: its own or the agency's. Returns
+        the agency profile's URL ("" for none), the copy the tour item carries so the gate
+        reads one item (refreshed by ``agency_privacy_url_changed``)."""
+        agency_url = self.agency_privacy_url(agency_id) or ""
+        if mode != "off" and not own and not agency_url:
             raise ValidationFailed({"privacy_url": (
                 "Ein geschützter Rundgang braucht eine Datenschutzerklärung: hier oder im "
                 "Profil der Agentur (Verantwortlicher) hinterlegen.")})
+        return agency_url
+
+    def agency_privacy_url_changed(self, agency_id: str, url: str | None) -> None:
+        """The agency profile's privacy URL changed: refresh its copy on the agency's
+        tours (wired as the profile's callback in chalicelib/wiring.py)."""
+        self.repo.set_agency_privacy_url(agency_id, url or "")
 
     def _tour(self, tour_id: str, origin: OriginPolicy | None = None) -> Item:
         tour = self.repo.get_tour(tour_id)
