@@ -221,7 +221,9 @@ class AddressBook:
         after the unlock POST or the agency's approval. Fails the transaction (label
         ``address``) if the email index changed since ``existing`` was read."""
         state = existing if isinstance(existing, LeadState) else LeadState(existing)
-        now = iso(self.clock.now())
+        # One clock read: the activity's sort key below must be the one it is stored under.
+        moment = self.clock.now()
+        now = iso(moment)
         if state.address_id is None:
             address_id = new_id()
             pk, sk = address_key(agency_id, address_id)
@@ -252,8 +254,8 @@ class AddressBook:
         activity_id = new_id()
         sk = f"{now}#{activity_id}"
         self.stage_activity(tx, agency_id, address_id,
-                            {**activity, "verified": False}, activity_id=activity_id,
-                            interest=False)
+                            {**activity, "verified": False}, at=moment,
+                            activity_id=activity_id, interest=False)
         return LeadRef(address_id, sk, created)
 
     def stage_activity(self, tx: Transaction, agency_id: str, address_id: str,
