@@ -168,17 +168,13 @@ def seed_reviews(stack: BenchStack, size: int) -> dict[str, int]:
     """Reviews built by ``ReviewService.submit`` (awaiting confirmation), 99 % then turned
     published with the repository's own index rules. Due: every 100th review,
     alternately an unconfirmed one past its purge date and a published one eligible for
-    re-verification in one of today's sample slots."""
+    re-verification today (its sampled day or a pending flag)."""
     from bench.seed import BatchWriter, seed
     from chalicelib.reviews.repository import index_attributes
-    from chalicelib.reviews.schedule import sample_slots
     from chalicelib.storage.dynamo import deserialize, serialize
 
     service = stack.container.reviews
     table = stack.settings.table("reviews")
-    today_slots = [s for s in sample_slots(TODAY, stack.settings.review_reverify_share)
-                   if s != "P"]
-    other_slots = [n for n in range(100) if f"{n:02d}" not in today_slots]
     counts = {"purge": 0, "reverify": 0}
     texts = ("Gute Beratung und schnelle Rückmeldung", "Besichtigung gut organisiert",
              "Faire Preiseinschätzung, gern wieder", "Freundlich und kompetent")
@@ -198,20 +194,21 @@ def seed_reviews(stack: BenchStack, size: int) -> dict[str, int]:
             counts["purge"] += 1  # submitted 40 days before today: past its purge date
             return raw
         if not due:
-            # Not due: recent and unconfirmed (purge date ahead) or published with a
-            # re-verification date ahead or in a slot that is not sampled today.
+            # Not due: recent and unconfirmed (purge date ahead) or published with its
+            # sampled day ahead (or none drawn within the horizon).
             if i % 10 == 1:
                 return raw
-            slot, eligible = other_slots[i % len(other_slots)], TODAY - timedelta(days=30)
+            ask_on: date | None = TODAY + timedelta(days=1 + i % 300)
             if i % 3 == 0:
-                slot, eligible = int(today_slots[0]), TODAY + timedelta(days=90)
+                ask_on = None
         else:
             counts["reverify"] += 1
-            slot, eligible = int(today_slots[i % len(today_slots)]), TODAY
+            ask_on = TODAY
         published = {**{k: v for k, v in item.items() if k != "purge_at"},
                      "status": "published", "confirmed_at": item["submitted_at"],
-                     "status_at": item["submitted_at"], "published_at": item["submitted_at"],
-                     "sample_slot": slot, "reverify_eligible_on": eligible.isoformat()}
+                     "status_at": item["submitted_at"], "published_at": item["submitted_at"]}
+        if ask_on is not None:
+            published.update({"reverify_ask_on": ask_on.isoformat(), "reverify_period": 0})
         for key, value in index_attributes(published).items():
             if value is None:
                 published.pop(key, None)
@@ -227,12 +224,12 @@ def seed_reviews(stack: BenchStack, size: int) -> dict[str, int]:
         build(i)
 
     # Every review is for the same agency: read its profile once, not once per review.
-    agency = service._agency("demo")
-    service._agency = lambda _agency_id: agency
+    agency = service.ctx.agency("demo")
+    service.ctx.agency = lambda _agency_id: agency  # type: ignore[method-assign]
     try:
         seed(size, build_at, BatchWriter(stack.settings.region), {table}, transform)
     finally:
-        del service._agency
+        del service.ctx.agency
         stack.clock.set(datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
     return counts
 

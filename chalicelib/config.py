@@ -62,8 +62,14 @@ class Settings(BaseModel):
     review_unconfirmed_purge_days: int = Field(default=30, ge=1)
     review_answer_days: int = Field(default=14, ge=1)
     review_reverify_link_days: int = Field(default=14, ge=1)
-    review_reverify_share: float = Field(default=0.02, ge=0, le=1)
-    review_reverify_interval_days: int = Field(default=180, ge=1)
+    # Contract v2: the yearly share drawn for re-verification (the v1 FREIGABE_REVIEW_
+    # REVERIFY_SHARE and _INTERVAL_DAYS are retired, see docs/operations.md).
+    review_reverify_share_per_year: float = Field(default=0.05, ge=0, le=1)
+    # QA's own address: the Reply-To of every review mail and the contact in their texts.
+    review_qa_email: str = "bewertungen@freigabe.example"
+    # Removed (blocked) reviews are kept unpublished this long as the record of the
+    # decision (ISO 20488), then review-sweep erases their personal data.
+    review_removed_keep_days: int = Field(default=365, ge=365)
     review_sla_working_days: int = Field(default=2, ge=1)
     # "Werktage" are Monday–Saturday in German usage; False counts Monday–Friday only.
     review_saturday_is_working_day: bool = True

@@ -40,6 +40,16 @@ class ReviewUnderCheck:
     submitted_at: datetime
     phone: str | None = None
     ip_hash: str | None = None
+    # Shown publicly as well: the abuse and contact-data checks read them like the text.
+    title: str = ""
+    reviewer_name: str = ""
+
+    @property
+    def public_parts(self) -> list[tuple[str, str]]:
+        """``(German name of the part, its text)`` of everything shown publicly."""
+        return [(label, value) for label, value in (
+            ("Der Titel", self.title), ("Der Name", self.reviewer_name), ("Der Text", self.text))
+            if value]
 
 
 class Evidence(Protocol):
@@ -178,7 +188,8 @@ def abusive_words(text: str, lexicon: Lexicon | None = None) -> list[str]:
 
 @check("abusive_language")
 def abusive_language(review: ReviewUnderCheck, evidence: Evidence) -> list[Finding]:
-    found = abusive_words(review.text)
+    found = list(dict.fromkeys(word for _part, value in review.public_parts
+                               for word in abusive_words(value)))
     if not found:
         return []
     listed = ", ".join(f"„{word}“" for word in found)
@@ -251,7 +262,17 @@ def contact_data(text: str) -> list[str]:
 
 @check("contact_data_in_text")
 def contact_data_in_text(review: ReviewUnderCheck, evidence: Evidence) -> list[Finding]:
-    kinds = contact_data(review.text)
-    if not kinds:
+    sentences = [f"{part} enthält {_and_list(kinds)}." for part, value in review.public_parts
+                 if (kinds := contact_data(value))]
+    if not sentences:
         return []
-    return [Finding("contact_data_in_text", "Der Text enthält " + ", ".join(kinds) + ".")]
+    return [Finding("contact_data_in_text", " ".join(sentences))]
+
+
+_WITH_ARTICLE = {"E-Mail-Adresse": "eine E-Mail-Adresse", "Telefonnummer": "eine Telefonnummer",
+                 "Link / Webadresse": "einen Link bzw. eine Webadresse"}
+
+
+def _and_list(kinds: list[str]) -> str:
+    words = [_WITH_ARTICLE.get(kind, kind) for kind in kinds]
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " und " + words[-1]

@@ -10,7 +10,8 @@ Every state change is one transaction whose conditions name the state it starts 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from dataclasses import replace
+from datetime import datetime, timedelta
 from typing import TypeVar
 
 from chalicelib.agencies.repository import AgencyRepository
@@ -18,6 +19,7 @@ from chalicelib.clock import Clock
 from chalicelib.config import Settings
 from chalicelib.errors import NotFound
 from chalicelib.links.service import LinkService
+from chalicelib.mail.message import Mailbox
 from chalicelib.mail.outbox import Outbox, OutboxMail
 from chalicelib.metrics import NULL as NULL_METRICS
 from chalicelib.metrics import Recorder
@@ -98,9 +100,6 @@ class ReviewContext:
     def due_by(self, moment: datetime) -> str:
         return schedule.due_by(self.calendar, moment, self.settings.review_sla_working_days)
 
-    def eligible_on(self, item: Item, today: date) -> str:
-        return schedule.eligible_on(item, today, self.settings.review_reverify_interval_days)
-
     def dashboard_url(self, review_id: str) -> str:
         return f"{self.settings.public_base_url.rstrip('/')}/dashboard/?review={review_id}"
 
@@ -114,7 +113,15 @@ class ReviewContext:
         """Through ``LinkService.retire``: the link items are the links' to write."""
         self.links.retire(tx, token_hash, scrub=scrub, label=label)
 
+    @property
+    def qa_mailbox(self) -> Mailbox:
+        return Mailbox(self.settings.review_qa_email, "Qualitätssicherung Bewertungen")
+
     def stage_mails(self, tx: Transaction, outgoing: list[OutboxMail]) -> list[OutboxMail]:
+        """Stages review mails; each answers to QA's own address (Reply-To), so a reply
+        to any of them reaches a person."""
+        outgoing = [replace(m, message=replace(m.message, reply_to=self.qa_mailbox))
+                    for m in outgoing]
         return self.outbox.stage(tx, outgoing) if outgoing else []
 
     def run(self, attempt: Callable[[], T]) -> T:
@@ -140,12 +147,29 @@ class ReviewContext:
                                   ref_kind="review", ref_id=rid))
         return out
 
-    def stage_public_change(self, tx: Transaction, before: Item, after: Item) -> None:
-        """Counts a review into or out of its agency's public summary when a change moves
-        it onto or off the public list."""
+    def stage_public_change(self, tx: Transaction, before: Item, after: Item,
+                            why: str | None = None) -> list[OutboxMail]:
+        """The one place a review moves onto or off its agency's public list: the
+        summary count, and — with ``why`` — the agency's mail naming the review and the
+        reason (callers whose own mail tells the agency already, a report's outcome or a
+        takedown's statement of reasons, and the first publication's "Neue Bewertung",
+        pass none). Returns the staged mails to deliver after the commit."""
         was, now = before["status"] in PUBLIC_STATUSES, after["status"] in PUBLIC_STATUSES
-        if was != now:
-            sign = 1 if now else -1
-            self.repo.stage_summary(tx, before["agency_id"], sign, sign * int(before["rating"]),
-                                    before["review_id"])
-
+        if was == now:
+            return []
+        sign = 1 if now else -1
+        self.repo.stage_summary(tx, before["agency_id"], sign, sign * int(before["rating"]),
+                                before["review_id"])
+        if why is None:
+            return []
+        agency = self.agency_repo.get_agency(before["agency_id"])
+        if not agency or not agency.get("contact_email"):
+            return []
+        rid = before["review_id"]
+        kind = "review_restored_agency" if now else "review_hidden_agency"
+        return self.stage_mails(tx, [OutboxMail(
+            f"{rid}-{'restored' if now else 'hidden'}-v{after['version']}", kind,
+            mails.visibility_agency_mail(before, agency["contact_email"], shown=now, why=why,
+                                         dashboard_url=self.dashboard_url(rid),
+                                         qa_email=self.settings.review_qa_email),
+            ref_kind="review", ref_id=rid)])

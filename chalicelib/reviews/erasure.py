@@ -79,8 +79,9 @@ class ReviewErasure:
                            "deleted_at": now, "deleted_by": by},
                 [*PERSONAL_FIELDS, *REVERIFY_FIELDS, "purge_at", "open_report_id"],
                 condition=Condition("{version} = {:v}", v=int(item["version"])))
-            ctx.stage_public_change(tx, item, after)
+            staged = ctx.stage_public_change(tx, item, after, why=texts.text("why_erased"))
             ctx.execute(tx)
+            ctx.outbox.deliver(staged)
             return True
 
         erased = bool(ctx.run(attempt))

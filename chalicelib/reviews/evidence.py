@@ -11,6 +11,7 @@ from chalicelib.reviews import similarity
 from chalicelib.reviews.context import ReviewContext
 from chalicelib.reviews.model import DELETED
 from chalicelib.reviews.repository import (
+    burst_key,
     ident_key,
     ip_bucket_key,
     ip_days_around,
@@ -49,6 +50,8 @@ class DynamoEvidence:
             ip_bucket_key(agency_id, review["ip_hash"], day)
             for day in ip_days_around(review["submitted_at"]))) if review.get("ip_hash") else [])
         self._bands = {band: batch.add(repo.table, *sim_key(band)) for band in self.band_keys}
+        self._bursts = batch.add_all(repo.table, (
+            burst_key(agency_id, day) for day in ip_days_around(review["submitted_at"])))
         self._found = batch.run()
 
     @classmethod
@@ -93,6 +96,17 @@ class DynamoEvidence:
         end = iso(submitted + timedelta(hours=24))
         return sum(1 for key in self._ip_buckets for entry in self._members(key)
                    if start <= entry.rsplit("#", 1)[0] <= end)
+
+    def burst_neighbours(self) -> list[str]:
+        """Other reviews of this agency from new reviewer emails within 24 h of this one
+        (``<submitted_at>#<id>`` entries)."""
+        submitted = parse_iso(self.review["submitted_at"])
+        start = iso(submitted - timedelta(hours=24))
+        end = iso(submitted + timedelta(hours=24))
+        own = self.review["review_id"]
+        return sorted(entry for key in self._bursts for entry in self._members(key)
+                      if start <= entry.rsplit("#", 1)[0] <= end
+                      and entry.rsplit("#", 1)[1] != own)
 
     def band_members(self) -> dict[str, set[str]]:
         """Each band key with the review ids its item held when read."""

@@ -85,9 +85,9 @@ class ReverifyAction:
             raise StaleLink()
         now = ctx.clock.now()
         today = berlin_date(now)
+        # The next sampled day was planned when the question went out.
         sets: dict[str, Any] = {"reverified_at": iso(now), "reconfirmed_on": today.isoformat(),
                                 "borderline": False}
-        sets["reverify_eligible_on"] = ctx.eligible_on({**item, **sets}, today)
         ctx.repo.stage_review_change(
             tx, item, sets, REVERIFY_FIELDS,
             condition=Condition("{reverify_link} = {:h} AND {version} = {:v}",

@@ -22,8 +22,9 @@ from chalicelib.reviews.views import (
 from chalicelib.storage import cursor
 
 
-def verification_notice() -> str:
-    return texts.text("verification_notice")
+def verification_notice(share_per_year: float) -> str:
+    percent = f"{share_per_year * 100:.1f}".rstrip("0").rstrip(".").replace(".", ",")
+    return texts.text("verification_notice", share_percent=percent)
 
 
 class Listings:
@@ -42,7 +43,8 @@ class Listings:
             "reviews": [public_view(i) for i in items if i["status"] in PUBLIC_STATUSES],
             "next_cursor": cursor.encode(last) if last else None,
             "summary": {"count": count, "average": average(count, rating_sum)},
-            "verification_notice": verification_notice(),
+            "verification_notice": verification_notice(
+                self.ctx.settings.review_reverify_share_per_year),
         }
 
     def qa_reviews(self, status: str | None, cursor_value: str | None,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from chalicelib.clock import parse_iso
 from chalicelib.mail.message import MailMessage
 from chalicelib.mail.render import render_pair
 from chalicelib.reviews.model import (
@@ -94,4 +95,37 @@ def reverify_mail(review: dict[str, Any], link_url: str, valid_until: datetime) 
     return _mail("review_reverify", f"Bitte bestätigen Sie Ihre Bewertung von "
                                     f"{review['agency_name']} erneut",
                  review["email"], "review_reverify", link_url=link_url, valid_until=valid_until,
+                 **_review_context(review))
+
+
+def visibility_agency_mail(review: dict[str, Any], agency_email: str, *, shown: bool, why: str,
+                           dashboard_url: str, qa_email: str) -> MailMessage:
+    title = review.get("title") or ""
+    subject = (f"Bewertung wieder sichtbar: „{title}“" if shown
+               else f"Bewertung nicht mehr sichtbar: „{title}“")
+    kind = "review_restored_agency" if shown else "review_hidden_agency"
+    return _mail("review_visibility_agency", subject, agency_email, kind, shown=shown, why=why,
+                 dashboard_url=dashboard_url, qa_email=qa_email, **_review_context(review))
+
+
+def takedown_mail(review: dict[str, Any], to: str, audience: str, **facts: Any) -> MailMessage:
+    """The statement of reasons (DSA Art. 17) for a takedown, to the reviewer or agency."""
+    subject = (f"Ihre Bewertung von {review['agency_name']} wurde gesperrt"
+               if audience == "reviewer" else
+               f"Bewertung gesperrt: „{review.get('title') or ''}“")
+    kind = "review_takedown" if audience == "reviewer" else "review_takedown_agency"
+    return _mail("review_takedown", subject, to, kind, audience=audience, **facts,
+                 **_review_context(review))
+
+
+def notice_mail(review: dict[str, Any], notice: dict[str, Any], *, decided: bool,
+                outcome_label: str, reason: str | None, qa_email: str) -> MailMessage:
+    """The notifier's receipt of a notice (DSA Art. 16) or QA's decision on it."""
+    title = review.get("title") or ""
+    subject = (f"Entscheidung zu Ihrer Meldung der Bewertung „{title}“" if decided
+               else f"Eingangsbestätigung Ihrer Meldung der Bewertung „{title}“")
+    kind = "review_notice_decision" if decided else "review_notice_receipt"
+    return _mail("review_notice", subject, notice["email"], kind, decided=decided,
+                 notifier_name=notice.get("name"), received_at=parse_iso(notice["created_at"]),
+                 outcome_label=outcome_label, reason=reason, qa_email=qa_email,
                  **_review_context(review))

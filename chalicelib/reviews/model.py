@@ -39,6 +39,9 @@ TRANSITIONS: dict[tuple[str, str], str] = {
     (IN_REVIEW, "phone_check_failed"): IN_REVIEW,
     # The reviewer's address bounced (SES feedback): no contact, no publication.
     (PUBLISHED, "contact_undeliverable"): IN_REVIEW,
+    # QA removes a published review that breaks the rules (contract v2), reported or not.
+    (PUBLISHED, "takedown"): BLOCKED,
+    (REPORTED, "takedown"): BLOCKED,
 }
 EVENTS = tuple(sorted({event for _, event in TRANSITIONS}))
 
@@ -46,6 +49,7 @@ _CONFLICT_MESSAGES = {
     "publish": "Nur Bewertungen in Prüfung können entschieden werden.",
     "reject": "Nur Bewertungen in Prüfung können entschieden werden.",
     "report": "Nur veröffentlichte Bewertungen ohne offene Meldung können gemeldet werden.",
+    "takedown": "Nur veröffentlichte oder gemeldete Bewertungen können gesperrt werden.",
 }
 
 
@@ -208,4 +212,17 @@ class ResolveInput(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
     outcome: Literal[REPORT_OUTCOMES]  # type: ignore[valid-type]
+    reason: Text = Field(min_length=1, max_length=2000)
+
+
+class FlagInput(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    reason: Text = Field(min_length=1, max_length=500)
+
+
+class TakedownInput(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    category: Literal[REJECT_CATEGORIES]  # type: ignore[valid-type]
     reason: Text = Field(min_length=1, max_length=2000)

@@ -9,10 +9,10 @@ from typing import Any
 
 from chalicelib.auth.actor import Actor
 from chalicelib.body import Body
-from chalicelib.clock import berlin_date, iso
+from chalicelib.clock import iso
 from chalicelib.errors import Conflict
 from chalicelib.mail.outbox import OutboxMail
-from chalicelib.reviews import mails
+from chalicelib.reviews import mails, sampling
 from chalicelib.reviews.context import (
     PERSONAL_FIELDS,
     PURPOSE_ANSWER,
@@ -21,6 +21,7 @@ from chalicelib.reviews.context import (
 )
 from chalicelib.reviews.erasure import stage_erase_answers
 from chalicelib.reviews.model import (
+    BLOCKED,
     DELETED,
     PUBLIC_STATUSES,
     PUBLISHED,
@@ -32,6 +33,7 @@ from chalicelib.reviews.model import (
     transition,
 )
 from chalicelib.reviews.repository import review_key
+from chalicelib.reviews.takedown import erase_at
 from chalicelib.reviews.views import ANSWER_KINDS, agency_view, report_view, without_answers
 from chalicelib.secrets_util import new_id
 from chalicelib.storage.dynamo import Condition, Item, Transaction, Update
@@ -221,12 +223,15 @@ class Reports:
         review_removes = ["open_report_id"]
         retire = set(pending)
         if new == PUBLISHED:
-            review_sets["reverify_eligible_on"] = ctx.eligible_on(
-                review, berlin_date(ctx.clock.now()))
+            # Kept after a report: a flag asks the reviewer again within 30 days.
+            review_sets.update(sampling.flag_sets(
+                review, "kept_after_report", reason, by, ctx.clock.now()))
         elif review.get("reverify_link"):
             # A hidden review needs no re-verification: its pending question ends here.
             retire.add(review["reverify_link"])
             review_removes += REVERIFY_FIELDS
+        if new == BLOCKED:
+            review_sets["erase_at"] = erase_at(ctx, ctx.clock.now())
         if new == DELETED:
             retire |= set(review.get("link_hashes") or ())
             review_sets["deleted_at"] = now

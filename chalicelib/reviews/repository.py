@@ -27,8 +27,11 @@ write recomputes them from the item with ``index_attributes``):
 - ``queue``    ``QUEUE#<status>#<shard>`` / ``<sort>#<id>``    QA lists per status (sharded);
                ``QREPORT#<status>#<shard>`` / ``<created_at>#<id>`` reports per status
 - ``due``      ``DUE#<shard>`` / ``<when>#<kind>#<id>``        what review-sweep must do, by date
-- ``reverify`` ``REVERIFY#<slot>`` / ``<eligible_on>#<id>``    published reviews that may be
-               sampled for re-verification; slot 00–99 at random, ``P`` for borderline ones
+- ``reverify`` ``REVERIFY#D<shard>`` / ``<ask_on>#<id>``       published reviews with a
+               re-verification planned: the day the sample draws them or the day of a
+               pending flag, whichever comes first (``schedule``)
+- ``BURST#<agency>#<UTC day>`` / ``IDS``       reviews from reviewer emails new to the agency,
+  ``<submitted_at>#<id>`` (TTL): five within 24 h are a burst, each one flagged
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ from typing import Any
 
 from chalicelib.clock import epoch_seconds, parse_iso
 from chalicelib.reviews import events as review_events
+from chalicelib.reviews import model
 from chalicelib.reviews.events import Emitter
 from chalicelib.reviews.model import AWAITING, DELETED, IN_REVIEW, PUBLIC_STATUSES, PUBLISHED
 from chalicelib.storage.dynamo import Condition, Item, Table, Transaction, Update
@@ -48,9 +52,8 @@ from chalicelib.storage.dynamo import Condition, Item, Table, Transaction, Updat
 QUEUE_SHARDS = 4
 DUE_SHARDS = 4
 SUMMARY_SHARDS = 4
-SAMPLE_SLOTS = 100
+REVERIFY_SHARDS = 4
 SWEEP_PAGE = 100
-PRIORITY_SLOT = "P"
 # A band value shared by this many reviews is boilerplate ("Alles bestens, gern wieder"),
 # not a sign of copying: it takes no more members, and its members stay candidates.
 SIM_CAP = 25
@@ -91,6 +94,10 @@ def ip_days_around(moment: str) -> list[str]:
     """The UTC days of the IP buckets that hold every entry within 24 h of ``moment``."""
     day = parse_iso(moment).date()
     return [(day + timedelta(days=offset)).isoformat() for offset in (-1, 0, 1)]
+
+
+def burst_key(agency_id: str, day: str) -> tuple[str, str]:
+    return f"BURST#{agency_id}#{day}", SET_SK
 
 
 def sim_key(band_key: str) -> tuple[str, str]:
@@ -135,11 +142,21 @@ def index_attributes(item: Item) -> dict[str, str | None]:
     elif item.get("reverify_link") and item.get("reverify_deadline"):
         keys["due_pk"] = due_pk(review_id)
         keys["due_sk"] = due_sk(item["reverify_deadline"], "reverify", review_id)
-    if status == PUBLISHED and not item.get("reverify_link") and item.get("reverify_eligible_on"):
-        slot = PRIORITY_SLOT if item.get("borderline") else f"{int(item.get('sample_slot', 0)):02d}"
-        keys["rv_pk"] = f"REVERIFY#{slot}"
-        keys["rv_sk"] = f"{item['reverify_eligible_on']}#{review_id}"
+    elif status == model.BLOCKED and item.get("erase_at"):
+        # A removed review's record, kept unpublished for a year, then erased.
+        keys["due_pk"] = due_pk(review_id)
+        keys["due_sk"] = due_sk(item["erase_at"], "erase", review_id)
+    ask_on = reverify_ask_on(item)
+    if status == PUBLISHED and not item.get("reverify_link") and ask_on:
+        keys["rv_pk"] = f"REVERIFY#D{_shard(review_id, REVERIFY_SHARDS)}"
+        keys["rv_sk"] = f"{ask_on}#{review_id}"
     return keys
+
+
+def reverify_ask_on(item: Item) -> str | None:
+    """The next planned re-verification day: the sample's or a pending flag's."""
+    return min([d for d in (item.get("reverify_ask_on"), (item.get("flag") or {}).get("on"))
+                if d], default=None)
 
 
 def apply_changes(before: Item, sets: dict[str, Any], removes: Iterable[str] = ()) -> Item:
@@ -232,10 +249,11 @@ class ReviewRepository:
             yield from self._pages("due", Condition(
                 "{due_pk} = {:p} AND {due_sk} <= {:b}", p=f"DUE#{shard}", b=f"{now_iso}#~"))
 
-    def reverify_candidates(self, slots: Iterable[str], today: str) -> Iterator[Item]:
-        for slot in slots:
+    def reverify_candidates(self, today: str) -> Iterator[Item]:
+        """Published reviews whose planned re-verification day has come."""
+        for shard in range(REVERIFY_SHARDS):
             yield from self._pages("reverify", Condition(
-                "{rv_pk} = {:p} AND {rv_sk} <= {:b}", p=f"REVERIFY#{slot}", b=f"{today}#~"))
+                "{rv_pk} = {:p} AND {rv_sk} <= {:b}", p=f"REVERIFY#D{shard}", b=f"{today}#~"))
 
     def _pages(self, index: str, key: Condition) -> Iterator[Item]:
         # Paging by the last key stays correct while the caller takes the items it
@@ -318,6 +336,13 @@ class ReviewRepository:
             yield ("ip", ip_bucket_key(agency_id, item["ip_hash"], day),
                    ip_entry(item["submitted_at"], review_id),
                    {"expires_ttl": epoch_seconds(expires)})
+
+    def stage_burst_entry(self, tx: Transaction, item: Item, expires_ttl: int) -> None:
+        day = parse_iso(item["submitted_at"]).date().isoformat()
+        tx.update(self.table, *burst_key(item["agency_id"], day),
+                  Update(sets={"expires_ttl": expires_ttl},
+                         adds={"ids": {ip_entry(item["submitted_at"], item["review_id"])}}),
+                  label="burst")
 
     def stage_similarity(self, tx: Transaction, review_id: str, bands: dict[str, set[str]],
                          label_prefix: str = "") -> None:

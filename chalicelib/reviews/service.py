@@ -30,12 +30,15 @@ from chalicelib.reviews import link_actions
 from chalicelib.reviews.context import ReviewContext
 from chalicelib.reviews.erasure import ReviewErasure
 from chalicelib.reviews.listing import Listings
+from chalicelib.reviews.notices import Notices
+from chalicelib.reviews.public_face import PublicFace
 from chalicelib.reviews.qa import QaDecisions
 from chalicelib.reviews.reports import Reports
 from chalicelib.reviews.repository import ReviewRepository
 from chalicelib.reviews.signals import AgencyIpLog
 from chalicelib.reviews.submission import Submissions
 from chalicelib.reviews.sweep import ReviewSweep, SweepReport
+from chalicelib.reviews.takedown import Takedowns
 from chalicelib.storage.dynamo import Item, Table, Transaction
 
 if TYPE_CHECKING:
@@ -48,6 +51,9 @@ if TYPE_CHECKING:
         ResolveInput,
         ReviewInput,
     )
+
+
+Payload = Any | Callable[[], Any]
 
 
 class ReviewService:
@@ -64,7 +70,10 @@ class ReviewService:
         self.qa = QaDecisions(ctx)
         self.reports = Reports(ctx)
         self.erasure = ReviewErasure(ctx)
-        self.review_sweep = ReviewSweep(ctx, self.reports)
+        self.review_sweep = ReviewSweep(ctx, self.reports, self.erasure)
+        self.notices = Notices(ctx)
+        self.public_face = PublicFace(ctx)
+        self.takedowns = Takedowns(ctx, self.notices.stage_review_removed)
         link_actions.register(links, ctx, self.submissions)
         outbox.on_permanent_failure("review", self.qa.mail_failed)
 
@@ -77,6 +86,12 @@ class ReviewService:
     def public_reviews(self, agency_id: str, cursor_value: str | None,
                        limit_value: str | None) -> dict[str, Any]:
         return self.listings.public_reviews(agency_id, cursor_value, limit_value)
+
+    def profile_page(self, agency_id: str) -> str:
+        return self.public_face.profile(agency_id)
+
+    def badge(self, agency_id: str) -> str:
+        return self.public_face.badge(agency_id)
 
     def stage_confirmation(self, tx: Transaction, snapshot: Item, submission: Submission
                            ) -> tuple[Item, list[OutboxMail]]:
@@ -97,6 +112,23 @@ class ReviewService:
     def phone_check(self, review_id: str, actor: Actor, body: Body[PhoneCheckInput]
                     ) -> dict[str, Any]:
         return self.qa.phone_check(review_id, actor, body)
+
+    def flag(self, review_id: str, actor: Actor, payload: Payload) -> dict[str, Any]:
+        return self.qa.flag(review_id, actor, payload)
+
+    def submit_notice(self, agency_id: str, review_id: str, payload: Payload,
+                      client_ip: str | None) -> dict[str, Any]:
+        return self.notices.submit(agency_id, review_id, payload, client_ip)
+
+    def qa_notices(self, status: str | None, cursor_value: str | None,
+                   limit_value: str | None) -> dict[str, Any]:
+        return self.notices.qa_notices(status, cursor_value, limit_value)
+
+    def resolve_notice(self, notice_id: str, actor: Actor, payload: Payload) -> dict[str, Any]:
+        return self.notices.resolve(notice_id, actor, payload)
+
+    def takedown(self, review_id: str, actor: Actor, payload: Payload) -> dict[str, Any]:
+        return self.takedowns.takedown(review_id, actor, payload)
 
     def qa_reports(self, status: str | None, cursor_value: str | None,
                    limit_value: str | None) -> dict[str, Any]:

@@ -3,27 +3,27 @@ the automatic checks then decide ``published`` or ``in_review`` within the confi
 
 from __future__ import annotations
 
-import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib import ratelimit
 from chalicelib.body import Body
-from chalicelib.clock import berlin_date, iso, parse_iso
+from chalicelib.clock import berlin_date, epoch_seconds, iso, parse_iso
 from chalicelib.errors import RateLimited, Unavailable
 from chalicelib.links.service import RETRY_PREFIX, StaleLink, Submission
 from chalicelib.mail import deliverability, recipient_cap
 from chalicelib.mail.outbox import OutboxMail
-from chalicelib.reviews import mails
+from chalicelib.reviews import mails, sampling
 from chalicelib.reviews.checks import ReviewUnderCheck, run_checks
 from chalicelib.reviews.context import ATTEMPTS, PURPOSE_CONFIRM, ReviewContext
 from chalicelib.reviews.evidence import DynamoEvidence
 from chalicelib.reviews.model import AWAITING, PUBLISHED, ReviewInput, transition
-from chalicelib.reviews.repository import SAMPLE_SLOTS
 from chalicelib.reviews.signals import ip_key
 from chalicelib.secrets_util import new_id
 from chalicelib.storage.dynamo import Condition, Item, Transaction, TransactionCancelled
 from chalicelib.validation import email_key
+
+BURST_FLAG_CAP = 20
 
 
 class Submissions:
@@ -47,7 +47,7 @@ class Submissions:
             "email_hash": ctx.hash("email", email_key(data.email)),
             "submitted_at": iso(now), "status_at": iso(now),
             "purge_at": iso(now + timedelta(days=ctx.settings.review_unconfirmed_purge_days)),
-            "sample_slot": secrets.randbelow(SAMPLE_SLOTS), "version": 1,
+            "version": 1,
         }
         if data.phone:
             item["phone"] = data.phone
@@ -79,7 +79,7 @@ class Submissions:
                 stored["mail_suppressed"] = True
             ctx.repo.stage_new_review(tx, stored)
             ctx.repo.stage_identity(tx, stored, ctx.ip_keep)
-            staged = ctx.outbox.stage(tx, [] if suppressed else [OutboxMail(
+            staged = ctx.stage_mails(tx, [] if suppressed else [OutboxMail(
                 f"{review_id}-confirm", "review_confirm",
                 mails.confirm_mail(item, link.url, link.expires_at),
                 ref_kind="review", ref_id=review_id)])
@@ -111,7 +111,8 @@ class Submissions:
             raise StaleLink()
         checked = run_checks(ReviewUnderCheck(
             review_id=current["review_id"], agency_id=current["agency_id"],
-            email=current["email"], text=current["text"],
+            email=current["email"], text=current["text"], title=current.get("title") or "",
+            reviewer_name=current.get("reviewer_name") or "",
             submitted_at=parse_iso(current["submitted_at"]), phone=current.get("phone"),
             ip_hash=current.get("ip_hash")), evidence)
         now = ctx.clock.now()
@@ -129,22 +130,66 @@ class Submissions:
             sets["confirm_ip_hash"] = confirm_ip
         if submission.user_agent:
             sets["confirm_user_agent"] = submission.user_agent[:300]
+        removes = ["purge_at"]
+        burst = self._stage_burst(tx, current, evidence, now)
         if new == PUBLISHED:
             sets["published_at"] = iso(now)
-            sets["reverify_eligible_on"] = ctx.eligible_on({**current, **sets},
-                                                           berlin_date(now))
+            plan_sets, plan_removes = sampling.plan(ctx, {**current, **sets}, berlin_date(now))
+            sets.update(plan_sets)
+            removes += plan_removes
+            if checked.borderline:
+                sets.update(sampling.flag_sets({**current, **sets}, "borderline",
+                                               "Ähnlicher Text wie eine andere Bewertung.",
+                                               "checks", now))
         else:
             sets["due_by"] = ctx.due_by(now)
+        if burst:
+            sets.update(sampling.flag_sets({**current, **sets}, "burst", burst, "checks", now))
         after = ctx.repo.stage_review_change(
-            tx, current, sets, ["purge_at"],
+            tx, current, sets, removes,
             condition=Condition("{status} = {:s} AND {version} = {:v}", s=AWAITING,
                                 v=int(current["version"])),
             # Changed since the read (a bounce just arrived): read again, don't answer 410.
             label=f"{RETRY_PREFIX}review")
         ctx.repo.stage_similarity(tx, current["review_id"], evidence.band_members(),
                                   label_prefix=RETRY_PREFIX)
+        if burst:
+            self._flag_burst_neighbours(tx, evidence, burst, now)
         outgoing: list[OutboxMail] = []
         if new == PUBLISHED:
             ctx.stage_public_change(tx, current, after)
             outgoing = ctx.publication_mails(after, after["version"], evidence.agency)
         return after, ctx.stage_mails(tx, outgoing)
+
+    # -- bursts ---------------------------------------------------------------------------
+
+    def _stage_burst(self, tx: Transaction, review: Item, evidence: DynamoEvidence,
+                     now: datetime) -> str | None:
+        """Enters a review from an email new to the agency in its day's burst item; the
+        reason of a burst flag when it makes ``BURST_SIZE`` within 24 h, else ``None``."""
+        if evidence.same_email_reviews():
+            return None
+        day = parse_iso(review["submitted_at"]).date()
+        expires = parse_iso(f"{day.isoformat()}T00:00:00.000Z") + self.ctx.ip_keep
+        self.ctx.repo.stage_burst_entry(tx, review, epoch_seconds(expires))
+        count = len(evidence.burst_neighbours()) + 1
+        if count < sampling.BURST_SIZE:
+            return None
+        return (f"{count} Bewertungen von neuen E-Mail-Adressen für diesen Makler "
+                "innerhalb von 24 Stunden.")
+
+    def _flag_burst_neighbours(self, tx: Transaction, evidence: DynamoEvidence, reason: str,
+                               now: datetime) -> None:
+        """The earlier reviews of the burst are part of it too: each published one not
+        flagged for it yet gets the flag (at most ``BURST_FLAG_CAP`` per confirmation; a
+        later member flags the rest)."""
+        ids = [entry.rsplit("#", 1)[1] for entry in evidence.burst_neighbours()]
+        found = self.ctx.repo.get_reviews(ids[:BURST_FLAG_CAP])
+        for number, other in enumerate(found.values()):
+            if other["status"] != PUBLISHED or any(
+                    f.get("source") == "burst" for f in other.get("flags") or []):
+                continue
+            self.ctx.repo.stage_review_change(
+                tx, other, sampling.flag_sets(other, "burst", reason, "checks", now),
+                condition=Condition("{version} = {:v}", v=int(other["version"])),
+                label=f"{RETRY_PREFIX}burst:{number}")

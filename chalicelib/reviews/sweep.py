@@ -14,9 +14,10 @@ from typing import Any
 from chalicelib.clock import berlin_date, iso, parse_iso
 from chalicelib.errors import Conflict
 from chalicelib.mail.outbox import OutboxMail
-from chalicelib.reviews import mails, schedule, texts
+from chalicelib.reviews import mails, sampling, texts
 from chalicelib.reviews.context import PURPOSE_REVERIFY, REVERIFY_FIELDS, Retry, ReviewContext
-from chalicelib.reviews.model import AWAITING, PUBLISHED, REPORTED, transition
+from chalicelib.reviews.erasure import ReviewErasure
+from chalicelib.reviews.model import AWAITING, BLOCKED, PUBLISHED, REPORTED, transition
 from chalicelib.reviews.reports import Reports
 from chalicelib.storage.dynamo import Condition, Item
 
@@ -29,6 +30,7 @@ class SweepReport:
     reverification_requested: int = 0
     reverification_unanswered: int = 0
     reports_blocked: int = 0
+    removed_erased: int = 0
     skipped: int = 0
     errors: list[str] = field(default_factory=list)
     stopped_for_time: bool = False
@@ -38,6 +40,7 @@ class SweepReport:
                    "reverification_requested": self.reverification_requested,
                    "reverification_unanswered": self.reverification_unanswered,
                    "reports_blocked": self.reports_blocked, "skipped": self.skipped,
+                   "removed_erased": self.removed_erased,
                    "errors": len(self.errors)}
         if self.stopped_for_time:
             summary["stopped_for_time"] = True
@@ -45,9 +48,10 @@ class SweepReport:
 
 
 class ReviewSweep:
-    def __init__(self, ctx: ReviewContext, reports: Reports) -> None:
+    def __init__(self, ctx: ReviewContext, reports: Reports, erasure: ReviewErasure) -> None:
         self.ctx = ctx
         self.reports = reports
+        self.erasure = erasure
 
     def run(self, should_stop: Callable[[], bool] = lambda: False) -> SweepReport:
         """No cap on the work: when ``should_stop`` says the time is up, the run ends and
@@ -61,7 +65,7 @@ class ReviewSweep:
                 return report
             kind = item["due_sk"].split("#")[1]
             handler = {"purge": self._purge, "reverify": self._reverify_expired,
-                       "answer": self._answer_expired}.get(kind)
+                       "answer": self._answer_expired, "erase": self._erase_removed}.get(kind)
             try:
                 done = handler(item) if handler else False
             except (Retry, Conflict):
@@ -75,8 +79,7 @@ class ReviewSweep:
             else:
                 report.skipped += 1
         today = berlin_date(now)
-        slots = schedule.sample_slots(today, ctx.settings.review_reverify_share)
-        for item in ctx.repo.reverify_candidates(slots, today.isoformat()):
+        for item in ctx.repo.reverify_candidates(today.isoformat()):
             if should_stop():
                 report.stopped_for_time = True
                 return report
@@ -124,9 +127,17 @@ class ReviewSweep:
             tx, item, sets, REVERIFY_FIELDS,
             condition=Condition("{reverify_link} = {:h} AND {version} = {:v}",
                                 h=item["reverify_link"], v=int(item["version"])))
-        ctx.stage_public_change(tx, item, after)
+        staged = ctx.stage_public_change(tx, item, after, why=texts.text(
+            "why_reverification_unanswered", deadline=parse_iso(item["reverify_deadline"])))
         ctx.execute(tx)
+        ctx.outbox.deliver(staged)
         return "reverification_unanswered"
+
+    def _erase_removed(self, item: Item) -> str | bool:
+        """A removed review's year as a record is over: its personal data goes."""
+        if item["status"] != BLOCKED or item.get("erase_at", "~") > iso(self.ctx.clock.now()):
+            return False
+        return "removed_erased" if self.erasure.erase(item["review_id"], "review-sweep") else False
 
     def _answer_expired(self, deadline: Item) -> str | bool:
         ctx = self.ctx
@@ -149,11 +160,26 @@ class ReviewSweep:
         return "reports_blocked"
 
     def _request_reverification(self, item: Item) -> bool:
+        """Asks a review whose sampled day or flag has come, once: the sample's period
+        counts as asked (the next period's day is planned now), the flag is done."""
         ctx = self.ctx
         if item["status"] != PUBLISHED or item.get("reverify_link") or not item.get("email"):
             return False
         now = ctx.clock.now()
         today = berlin_date(now)
+        sample_due = bool(item.get("reverify_ask_on")) and item["reverify_ask_on"] <= today.isoformat()
+        flag = item.get("flag")
+        flag_due = bool(flag) and flag["on"] <= today.isoformat()
+        if not (sample_due or flag_due):
+            return False
+        sets: dict[str, Any] = {"reverify_reason": "flag" if flag_due else "sample"}
+        removes: list[str] = ["flag"] if flag_due else []
+        if sample_due:
+            sets["last_sample_period"] = int(item["reverify_period"])
+            plan_sets, plan_removes = sampling.plan(
+                ctx, {**item, **sets}, today + timedelta(days=1))
+            sets.update(plan_sets)
+            removes += plan_removes
         valid_for = timedelta(days=ctx.settings.review_reverify_link_days)
         tx = ctx.transaction()
         link = ctx.links.issue(
@@ -163,10 +189,9 @@ class ReviewSweep:
                      "title": item["title"], "rating": item["rating"],
                      "reviewer_name": item["reviewer_name"]})
         ctx.repo.stage_review_change(
-            tx, item, {"reverify_link": link.token_hash,
+            tx, item, {**sets, "reverify_link": link.token_hash,
                        "reverify_deadline": iso(link.expires_at),
-                       "reverify_requested_at": iso(now),
-                       "last_sampled_on": today.isoformat()},
+                       "reverify_requested_at": iso(now)}, removes,
             condition=Condition("{status} = {:s} AND {version} = {:v} AND "
                                 "attribute_not_exists({reverify_link})",
                                 s=PUBLISHED, v=int(item["version"])),

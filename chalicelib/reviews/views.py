@@ -11,6 +11,7 @@ from typing import Any
 
 from chalicelib.errors import ValidationFailed
 from chalicelib.reviews import texts
+from chalicelib.reviews.sampling import plan_view
 from chalicelib.storage import cursor
 from chalicelib.storage.dynamo import Item
 
@@ -42,6 +43,8 @@ def public_view(item: Item) -> dict[str, Any]:
         "review_id": item["review_id"], "rating": item["rating"], "title": item["title"],
         "text": item["text"], "reviewer_name": item["reviewer_name"],
         "published_at": item["published_at"],
+        # Contract v2: shown as "Auf Einladung des Maklers" (the agency chose whom to ask).
+        "invited": bool(item.get("invited")),
     }
     comment = comment_view(item)
     if comment:
@@ -83,6 +86,7 @@ def qa_view(item: Item) -> dict[str, Any]:
         "rejection_category": item.get("rejection_category"),
         # The per-recipient mail cap held the confirm mail back (issue 19).
         "mail_suppressed": bool(item.get("mail_suppressed")),
+        "reverification_plan": plan_view(item),
     })
     return view
 

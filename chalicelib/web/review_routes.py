@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.web.http import PUBLIC_CORS, Api, RequestContext
+from chalice import Response
+
+from chalicelib.web.http import PUBLIC_CORS, Api, RequestContext, html_response
+
+# The public face is the same for everyone: cacheable for five minutes.
+PUBLIC_CACHE = {"Cache-Control": "public, max-age=300"}
 
 
 def register(api: Api) -> None:
@@ -18,6 +23,27 @@ def register(api: Api) -> None:
 
         return ctx.container.reviews.submit(ctx.params["agency_id"], ctx.body(ReviewInput),
                                             ctx.client_ip, ctx.header("user-agent"))
+
+    @api.route("/agencies/{agency_id}/reviews/{review_id}/notices", methods=["POST"],
+               cors=PUBLIC_CORS, status=202)
+    def review_notice(ctx: RequestContext) -> Any:
+        # DSA Art. 16: anyone may report an unlawful review (the review is looked up first).
+        return ctx.container.reviews.submit_notice(ctx.params["agency_id"],
+                                                   ctx.params["review_id"], ctx.json,
+                                                   ctx.client_ip)
+
+    @api.route("/agencies/{agency_id}/profile")
+    def agency_profile(ctx: RequestContext) -> Any:
+        return html_response(ctx.container.reviews.profile_page(ctx.params["agency_id"]),
+                             headers=PUBLIC_CACHE)
+
+    @api.route("/agencies/{agency_id}/badge.svg")
+    def agency_badge(ctx: RequestContext) -> Any:
+        return Response(body=ctx.container.reviews.badge(ctx.params["agency_id"]),
+                        status_code=200,
+                        headers={**PUBLIC_CACHE, "Content-Type": "image/svg+xml; charset=utf-8",
+                                 "Content-Security-Policy": "default-src 'none'",
+                                 "X-Content-Type-Options": "nosniff"})
 
     @api.route("/agencies/{agency_id}/reviews", cors=PUBLIC_CORS)
     def public_reviews(ctx: RequestContext) -> Any:
@@ -48,6 +74,29 @@ def register(api: Api) -> None:
 
         return ctx.container.reviews.phone_check(ctx.params["review_id"],
                                                  ctx.actor, ctx.body(PhoneCheckInput))
+
+    @api.route("/qa/reviews/{review_id}/flag", methods=["POST"], auth="qa")
+    def qa_flag(ctx: RequestContext) -> Any:
+        assert ctx.principal is not None
+        return ctx.container.reviews.flag(ctx.params["review_id"], ctx.actor,
+                                          ctx.json)
+
+    @api.route("/qa/reviews/{review_id}/takedown", methods=["POST"], auth="qa")
+    def qa_takedown(ctx: RequestContext) -> Any:
+        assert ctx.principal is not None
+        return ctx.container.reviews.takedown(ctx.params["review_id"], ctx.actor,
+                                              ctx.json)
+
+    @api.route("/qa/notices", auth="qa")
+    def qa_notices(ctx: RequestContext) -> Any:
+        return ctx.container.reviews.qa_notices(ctx.query("status"), ctx.query("cursor"),
+                                                ctx.query("limit"))
+
+    @api.route("/qa/notices/{notice_id}/resolve", methods=["POST"], auth="qa")
+    def qa_resolve_notice(ctx: RequestContext) -> Any:
+        assert ctx.principal is not None
+        return ctx.container.reviews.resolve_notice(ctx.params["notice_id"],
+                                                    ctx.actor, ctx.json)
 
     @api.route("/qa/reports", auth="qa")
     def qa_reports(ctx: RequestContext) -> Any:

@@ -81,12 +81,12 @@ def test_sign_in_as_a_qa_member_survives_reloads_and_signs_out(
     assert page.evaluate("sessionStorage.getItem('freigabe.qa.id')") is None
 
     _sign_in(page, live)
-    page.get_by_role("heading", name="Prüfqueue").wait_for()
+    page.get_by_role("heading", name="Prüfliste").wait_for()
     assert page.get_by_text("Quentin Prüfer · Qualitätssicherung").is_visible()
     assert page.evaluate("sessionStorage.getItem('freigabe.qa.id')").startswith("eyJ")
     # A reload stays signed in; signing out ends the session here and on the server.
     page.reload()
-    page.get_by_role("heading", name="Prüfqueue").wait_for()
+    page.get_by_role("heading", name="Prüfliste").wait_for()
     assert_focus_visible(page, tabs=3)
     token = page.evaluate("sessionStorage.getItem('freigabe.qa.id')")
     page.get_by_role("button", name="Abmelden").click()
@@ -157,8 +157,8 @@ def test_decision_with_reason_publishes_or_rejects(
     form.get_by_role("button", name="Entscheidung speichern").click()
     page.get_by_role("status").wait_for()
     assert _status(stack, queue["fresh"]) == "published"
-    page.get_by_role("link", name="Prüfqueue", exact=True).click()
-    page.get_by_role("heading", name="Prüfqueue").wait_for()
+    page.get_by_role("link", name="Prüfliste", exact=True).click()
+    page.get_by_role("heading", name="Prüfliste").wait_for()
     assert page.locator(f"tr[data-review-id='{queue['fresh']}']").count() == 0
 
 

@@ -14,7 +14,7 @@ from tests.faults.worlds import DynamoFaults
 
 @pytest.fixture
 def settings() -> Settings:
-    return Settings.from_env().model_copy(update={"review_reverify_share": 1.0})
+    return Settings.from_env().model_copy(update={"review_reverify_share_per_year": 1.0})
 
 
 @pytest.fixture

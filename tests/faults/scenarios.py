@@ -57,6 +57,11 @@ class World:
         self.ok(self.http.form_post(self.link("review-confirm", email)))
         return review_id
 
+    def flag(self, review_id: str) -> None:
+        """QA flags a published review: the next review-sweep asks it to re-confirm."""
+        self.ok(self.http.post(f"/qa/reviews/{review_id}/flag",
+                               {"reason": "Stichprobe im Fehlertest."}, token=QA))
+
     def report(self, review_id: str) -> str:
         return self.ok(self.http.post(
             f"/agency/reviews/{review_id}/reports",
@@ -167,7 +172,7 @@ def confirm_link(w: World) -> Act:
 
 
 def reverify_link(w: World) -> Act:
-    w.confirmed_review()
+    w.flag(w.confirmed_review())
     w.clock.advance(days=15)
     assert w.ok(w.http.post("/dev/jobs/review-sweep", {}))["reverification_requested"] == 1
     return _form(w, w.link("review-reverify"))

@@ -43,12 +43,13 @@ def review_sweep_work(w: World) -> None:
                                        "ohne Überraschungen, der Preis war realistisch.")
     report_id = w.report(reported)
     w.ok(w.http.post(f"/qa/reports/{report_id}/request-statement", {}, token=QA))
+    w.flag(early)
     w.clock.advance(days=15)
     w.ok(w.http.post("/dev/jobs/review-sweep", {}))  # asks ``early`` to re-verify
-    w.confirmed_review(email="sample@example.org",
-                       text="Wir wurden beim Kauf sehr gut begleitet, jede Frage wurde "
-                            "beantwortet und der Notartermin war schnell vereinbart.")
-    w.clock.advance(days=16)  # re-verification unanswered, purge due, a new sample due
+    w.flag(w.confirmed_review(email="sample@example.org",
+                              text="Wir wurden beim Kauf sehr gut begleitet, jede Frage wurde "
+                                   "beantwortet und der Notartermin war schnell vereinbart."))
+    w.clock.advance(days=16)  # re-verification unanswered, purge due, a new flag due
     assert early
 
 

@@ -39,7 +39,7 @@ def _job(world: World, name: str) -> Any:
 
 
 def reverify_sample(w: World) -> Any:
-    w.confirmed_review()
+    w.flag(w.confirmed_review())
     w.clock.advance(days=15)
     return _job(w, "review-sweep")
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -25,7 +25,6 @@ from chalicelib.reviews.checks import (
 from chalicelib.reviews.lexicon import canonical, default_lexicon, parse, words
 from chalicelib.reviews.model import EVENTS, STATUSES, TRANSITIONS, normalize_phone, transition
 from chalicelib.reviews.repository import index_attributes
-from chalicelib.reviews.schedule import sample_slots
 from chalicelib.reviews.signals import AgencyIpLog, agency_ip_key, ip_key, signal_ip
 from chalicelib.reviews.views import average
 from chalicelib.reviews.workdays import WorkingDays
@@ -49,6 +48,8 @@ EXPECTED = {
     ("published", "phone_check_failed"): "in_review",
     ("in_review", "phone_check_failed"): "in_review",
     ("published", "contact_undeliverable"): "in_review",
+    ("published", "takedown"): "blocked",
+    ("reported", "takedown"): "blocked",
 }
 
 
@@ -338,19 +339,6 @@ def test_identical_texts_share_every_band_and_near_ones_share_some():
     assert similarity.band_keys("") == []
 
 
-def test_sample_slots_cover_every_slot_and_always_the_borderline_one():
-    seen: set[str] = set()
-    start = date(2026, 1, 1)
-    for n in range(50):
-        slots = sample_slots(start + timedelta(days=n), 0.02)
-        assert slots[0] == "P" and len(slots) == 3
-        seen.update(slots[1:])
-    assert len(seen) == 100
-    assert sample_slots(start, 0.0) == ["P"]
-    assert len(sample_slots(start, 1.0)) == 101
-    assert len(sample_slots(start, 0.001)) == 2  # at least one slot when sampling at all
-
-
 @pytest.mark.parametrize(("count", "total", "expected"), [
     (0, 0, None), (1, 5, 5.0), (2, 9, 4.5), (3, 13, 4.3), (4, 13, 3.3), (6, 25, 4.2),
     (20, 65, 3.3),
@@ -362,7 +350,7 @@ def test_average_has_one_decimal_rounded_half_up(count, total, expected):
 # -- sparse index keys ---------------------------------------------------------------------------
 
 BASE = {"review_id": "r1", "agency_id": "demo", "submitted_at": "2026-11-23T09:00:00.000Z",
-        "status_at": "2026-11-23T09:00:00.000Z", "sample_slot": 7}
+        "status_at": "2026-11-23T09:00:00.000Z"}
 
 
 def present(item: dict[str, Any]) -> set[str]:
@@ -375,12 +363,15 @@ def test_index_keys_follow_the_status():
                                  "due_sk"}
     assert index_attributes(awaiting)["due_sk"].split("#")[1] == "purge"
     published = {**BASE, "status": "published", "published_at": "2026-11-24T09:00:00.000Z",
-                 "reverify_eligible_on": "2026-12-08"}
+                 "reverify_ask_on": "2027-03-08"}
     keys = index_attributes(published)
     assert present(published) == {"pub_pk", "pub_sk", "agency_pk", "agency_sk", "queue_pk",
                                   "queue_sk", "rv_pk", "rv_sk"}
-    assert keys["rv_pk"] == "REVERIFY#07" and keys["rv_sk"] == "2026-12-08#r1"
-    assert index_attributes({**published, "borderline": True})["rv_pk"] == "REVERIFY#P"
+    assert keys["rv_pk"].startswith("REVERIFY#D") and keys["rv_sk"] == "2027-03-08#r1"
+    # A pending flag comes first when it is earlier than the sampled day.
+    flagged = {**published, "flag": {"on": "2026-12-01", "source": "qa"}}
+    assert index_attributes(flagged)["rv_sk"] == "2026-12-01#r1"
+    assert "rv_pk" not in present({**published, "reverify_ask_on": None})
     pending = {**published, "reverify_link": "h", "reverify_deadline": "2026-12-22T09:00:00.000Z"}
     assert "rv_pk" not in present(pending) and "due_pk" in present(pending)
     reported = {**published, "status": "reported"}

@@ -6,7 +6,6 @@ reviews with their personal data after 30 days."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 
 from chalicelib.links.service import LinkService
 from chalicelib.secrets_util import sha256_hex
@@ -97,12 +96,13 @@ def test_submission_confirm_link_and_publication(http, outbox, container):
     [shown] = listing["reviews"]
     assert shown == {"review_id": review_id, "rating": 5, "title": "Sehr gute Beratung",
                      "text": review_payload()["text"], "reviewer_name": "Eva M.",
-                     "published_at": "2026-11-23T09:00:00.000Z"}
+                     "published_at": "2026-11-23T09:00:00.000Z", "invited": False}
     assert listing["summary"] == {"count": 1, "average": 5.0}
     notice = listing["verification_notice"]
     for words in ("E-Mail", "bestätigen", "automatische Prüfungen", "Eigenbewertung",
                   "Mehrfachbewertung", "Schmähkritik", "Qualitätsteam", "2 Werktagen",
-                  "stichprobenartig", "telefonisch", "Positive und negative Bewertungen",
+                  "Stichprobe von 5 % der Bewertenden je Jahr", "bei Auffälligkeiten",
+                  "telefonisch", "Positive und negative Bewertungen",
                   "gleichermaßen veröffentlicht"):
         assert words in notice, words
 
@@ -267,7 +267,7 @@ def test_link_lifetimes_follow_the_settings(settings):
     assert settings.review_answer_days == 14
     assert settings.review_reverify_link_days == 14
     assert settings.review_unconfirmed_purge_days == 30
-    assert timedelta(days=settings.review_reverify_interval_days) == timedelta(days=180)
+    assert settings.review_reverify_share_per_year == 0.05
 
 
 def test_concurrent_confirmations_publish_once(http, outbox):

@@ -99,8 +99,9 @@ def test_a_confirmation_reads_the_link_and_one_batch_then_commits_once(
     assert calls.count("TransactWriteItems") == 1
     assert calls.count("Query") == calls.count("Scan") == 0
     core, reviews = container.settings.table("core"), container.settings.table("reviews")
-    # review + email + phone + 3 IP day buckets + 12 bands; agency profile + agency IP.
-    assert batches.requests == [{reviews: 1 + 2 + 3 + similarity.BANDS, core: 2}]
+    # review + email + phone + 3 IP day buckets + 12 bands + 3 burst day items (contract
+    # v2: ≥ 5 new reviewer emails within 24 h); agency profile + agency IP.
+    assert batches.requests == [{reviews: 1 + 2 + 3 + similarity.BANDS + 3, core: 2}]
     assert qa_review(http, review_id)["status"] == "published"
 
     # The same person, phone and IP again with a near-identical text: the bands name the

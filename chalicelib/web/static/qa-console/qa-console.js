@@ -51,6 +51,11 @@ configure({ tokenKey: "freigabe.qa", onUnauthorized: showSignIn });
 
 // -- helpers ------------------------------------------------------------------------------
 
+// One helper for every count: "1 Bewertung", "2 Bewertungen", "0 Bewertungen".
+function counted(n, one, many) {
+  return n + " " + (n === 1 ? one : many);
+}
+
 function label(map, code) {
   const entry = map[code];
   if (Array.isArray(entry)) return entry;
@@ -169,15 +174,15 @@ async function queueView() {
   el("td", {}, findingsList(r.findings)),
   el("td", {}, formatDateTime(r.confirmed_at || r.submitted_at)),
   dueCell(r.due_by)));
-  show(heading("Prüfqueue"),
-    el("p", { class: "muted", id: "queue-summary" }, reviews.length + " Bewertungen in Prüfung" +
+  show(heading("Prüfliste"),
+    el("p", { class: "muted", id: "queue-summary" }, counted(reviews.length, "Bewertung", "Bewertungen") + " in Prüfung" +
       (late ? ", davon " + late + " überfällig" : "") + ". Frist: 2 Werktage nach Bestätigung."),
     reviews.length ? el("div", { class: "table-wrap" }, el("table", { id: "queue" },
       el("caption", {}, "Bewertungen in Prüfung, älteste Frist zuerst"),
       el("thead", {}, el("tr", {}, ["Bewertung", "Sterne", "Befunde", "Bestätigt", "Fällig bis"]
         .map((h) => el("th", { scope: "col" }, h)))),
       el("tbody", {}, rows)))
-      : el("p", { class: "notice ok" }, "Die Queue ist leer."));
+      : el("p", { class: "notice ok" }, "Keine Bewertungen in Prüfung."));
 }
 
 // -- one review ---------------------------------------------------------------------------
@@ -252,6 +257,55 @@ function phoneForm(review, reload) {
   return form;
 }
 
+function flagsSection(review) {
+  const plan = review.reverification_plan || {};
+  const flags = plan.flags || [];
+  return el("section", { class: "card", "aria-labelledby": "flags-title", id: "flags" },
+    el("h3", { id: "flags-title" }, "Erneute Bestätigung"),
+    el("p", { class: "muted" }, plan.next_sample_on
+      ? "Nächste Stichprobe: " + formatDate(plan.next_sample_on)
+      : "Keine Stichprobe geplant."),
+    flags.length ? el("ul", { class: "timeline" }, flags.map((f) => el("li", {},
+      el("time", { datetime: f.at }, formatDateTime(f.at)), el("strong", {}, f.label),
+      el("p", { class: "detail" }, f.reason + (f.pending ? " (wird bei der nächsten Prüfung angefragt)" : "")))))
+      : el("p", { class: "muted" }, "Keine Auffälligkeiten vorgemerkt."));
+}
+
+function flagForm(review, reload) {
+  const box = el("div", { hidden: true });
+  const reason = field("Grund der Vormerkung", { name: "reason", maxlength: "500", required: true }, "textarea");
+  const form = el("form", { class: "card", id: "flag-form", "aria-labelledby": "flag-title", novalidate: true },
+    el("h3", { id: "flag-title" }, "Zur erneuten Bestätigung vormerken"), box, reason.wrap,
+    el("div", { class: "actions" }, el("button", { type: "submit" }, "Vormerken")));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const done = await submitForm(form, box, () => api("POST",
+      "/qa/reviews/" + encodeURIComponent(review.review_id) + "/flag", { reason: reason.input.value.trim() }),
+    "Die Bewertung ist vorgemerkt.");
+    if (done) reload(done, box.textContent);
+  });
+  return form;
+}
+
+function takedownForm(review, reload) {
+  const box = el("div", { hidden: true });
+  const category = selectField("Verstoßene Regel", "category", REJECT_CATEGORY);
+  const reason = field("Sachverhalt (geht mit der Begründung an Verfasser und Makler)", { name: "reason",
+    maxlength: "2000", required: true }, "textarea");
+  const form = el("form", { class: "card", id: "takedown-form", "aria-labelledby": "takedown-title", novalidate: true },
+    el("h3", { id: "takedown-title" }, "Bewertung sperren"), box, category.wrap, reason.wrap,
+    el("div", { class: "actions" }, el("button", { type: "submit", class: "danger" }, "Sperren")));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const done = await submitForm(form, box, () => api("POST",
+      "/qa/reviews/" + encodeURIComponent(review.review_id) + "/takedown",
+      { category: category.input.value, reason: reason.input.value.trim() }),
+    "Die Bewertung ist gesperrt; Verfasser und Makler erhalten die Begründung.");
+    if (done) reload(done, box.textContent);
+  });
+  return form;
+}
+
 function reviewView(review, notice) {
   const render = (next, message) => reviewView(next, message);
   const facts = el("dl", { class: "facts" },
@@ -264,15 +318,18 @@ function reviewView(review, notice) {
       + (overdue(review.due_by) && review.status === "in_review" ? " – überfällig" : "") : "–"));
   const status = notice ? showOk(el("div", {}), notice) : null;
   show(heading("Bewertung prüfen"),
-    el("p", {}, el("a", { href: "#/queue" }, "← Zur Prüfqueue")),
+    el("p", {}, el("a", { href: "#/queue" }, "← Zur Prüfliste")),
     status,
     el("section", { class: "card", "aria-labelledby": "review-title" },
       el("h3", { id: "review-title" }, review.title || "(ohne Titel)", " ", stars(review.rating)),
       el("p", { class: "review-text" }, review.text || ""), facts,
       el("h4", {}, "Befunde der automatischen Prüfung"), findingsList(review.findings)),
     historyList(review),
+    flagsSection(review),
     el("div", { class: "decision-forms" },
       review.status === "in_review" ? decisionForm(review, render) : null,
+      ["published", "reported"].includes(review.status) ? flagForm(review, render) : null,
+      ["published", "reported"].includes(review.status) ? takedownForm(review, render) : null,
       review.phone && ["in_review", "published", "reported"].includes(review.status)
         ? phoneForm(review, render) : null));
 }
