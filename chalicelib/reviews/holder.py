@@ -16,6 +16,7 @@ from chalicelib.personal_data import Controller, Found, ItemKind, ProcessingReco
 NEUTRAL = (
     ItemKind("reviews", "SUMMARY#", "SHARD#", "public count and rating sum of an agency"),
     ItemKind("reviews", "SIM#", "IDS", "ids of reviews with a similar text (MinHash band)"),
+    ItemKind("reviews", "BURST#", "IDS", "ids of reviews from new reviewer emails per day"),
 )
 
 
@@ -32,6 +33,9 @@ class ReviewHolder:
         ItemKind("reviews", "IPREV#", "IDS", "reviews per IP and day (keyed hash)"),
         ItemKind("core", "RATE#review-email#", "RATE", "reviews per email and hour (hash)"),
         ItemKind("core", "RATE#review-ip#", "RATE", "reviews per IP and hour (hash)"),
+        ItemKind("reviews", "NOTICE#", "NOTICE",
+                 "notice (DSA Art. 16): the notifier's reason and, if given, name and email"),
+        ItemKind("core", "RATE#review-notice#", "RATE", "notices per IP and hour (hash)"),
         ItemKind("core", "AGENCYIP#", "SEEN",
                  "IP (keyed hash) the agency's staff called the API from (self-review check)"),
     )
