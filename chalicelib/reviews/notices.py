@@ -81,7 +81,7 @@ class Notices:
             raise NotFound("Bewertung nicht gefunden.")
         data = validate_model(NoticeInput, payload() if callable(payload) else payload)
         now = ctx.clock.now()
-        notice = {"notice_id": new_id(), "review_id": review_id, "agency_id": agency_id,
+        notice: dict[str, Any] = {"notice_id": new_id(), "review_id": review_id, "agency_id": agency_id,
                   "reason": data.reason, "status": "open", "created_at": iso(now),
                   "version": 1}
         if data.email:

@@ -169,7 +169,7 @@ class ReviewSweep:
         today = berlin_date(now)
         sample_due = bool(item.get("reverify_ask_on")) and item["reverify_ask_on"] <= today.isoformat()
         flag = item.get("flag")
-        flag_due = bool(flag) and flag["on"] <= today.isoformat()
+        flag_due = bool(flag) and (flag or {}).get("on", "~") <= today.isoformat()
         if not (sample_due or flag_due):
             return False
         sets: dict[str, Any] = {"reverify_reason": "flag" if flag_due else "sample"}
