@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
@@ -48,7 +48,7 @@ class NoticeInput(BaseModel):
 class NoticeResolveInput(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
-    outcome: str = Field(pattern="^keep$")
+    outcome: Literal["keep"]
     reason: Text = Field(min_length=1, max_length=2000)
 
 

@@ -28,11 +28,14 @@ from chalicelib.reviews.model import (
     AnswerRequestInput,
     CommentInput,
     DecisionInput,
+    FlagInput,
     PhoneCheckInput,
     ReportInput,
     ResolveInput,
     ReviewInput,
+    TakedownInput,
 )
+from chalicelib.reviews.notices import NoticeInput, NoticeResolveInput
 from chalicelib.tours.media import MediaUpload
 from chalicelib.tours.model import TourInput
 from chalicelib.tours.viewing import ViewBatch
@@ -49,6 +52,10 @@ MODELS: dict[str, type[BaseModel]] = {
     "submitReview": ReviewInput,
     "qaDecision": DecisionInput,
     "qaPhoneCheck": PhoneCheckInput,
+    "qaFlagReview": FlagInput,
+    "qaTakedownReview": TakedownInput,
+    "qaResolveNotice": NoticeResolveInput,
+    "submitReviewNotice": NoticeInput,
     "qaRequestStatement": AnswerRequestInput,
     "qaRequestProof": AnswerRequestInput,
     "qaResolve": ResolveInput,
