@@ -58,6 +58,11 @@ def seeded_randomness(seed: int = 8) -> Iterator[random.Random]:
 
 # -- a fresh world inside the same test ---------------------------------------------------------
 
+# The container's parts that hold the user pool's id (chalicelib/wiring.py).
+POOL_BOUND = ("user_pool", "people", "sessions", "staff", "password_reset", "authenticator",
+              "auth_throttle")
+
+
 def fresh_world(container: Any, clock: Any) -> None:
     """Empties every moto backend and prepares it as the ``container`` fixture does: the
     tables, the verified sender, the demo agencies and tokens, the clock at START."""
@@ -67,6 +72,10 @@ def fresh_world(container: Any, clock: Any) -> None:
         rng.seed(seed)
     BackendDict.reset()
     prepare_aws(container.settings)
+    # The reset user pool comes back under a new id: forget what the container built on
+    # the old one (found by the local stage's lookup by name on next use).
+    for name in POOL_BOUND:
+        container.__dict__.pop(name, None)
     clock.set(START)
     seed_demo(container)
 
