@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from chalicelib.agencies.repository import AgencyRepository
 from chalicelib.agencies.service import AgencyService
 from chalicelib.auth.actor import Actor
-from chalicelib.errors import NotFound
+from chalicelib.errors import NotFound, Unavailable
 from chalicelib.storage.dynamo import TransactionCancelled
 from chalicelib.validation import SingleLine, validate_model
 
@@ -49,6 +49,9 @@ class ApiKeys:
             raise NotFound("API-Schlüssel nicht gefunden.")
         try:
             self.repo.delete_token(api_key_id, item["token_hash"], agency_id)
-        except TransactionCancelled as exc:  # revoked in between
+        except TransactionCancelled as exc:
+            if exc.conflict and not exc.failed:  # a concurrent transaction: try again
+                raise Unavailable(retry_after=1) from exc
+            # revoked in between
             raise NotFound("API-Schlüssel nicht gefunden.") from exc
         return {"api_key_id": api_key_id, "revoked": True}

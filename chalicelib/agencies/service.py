@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from chalicelib.agencies.repository import AgencyRepository
 from chalicelib.clock import Clock, iso
-from chalicelib.errors import Conflict, NotFound, ValidationFailed
+from chalicelib.errors import Conflict, NotFound, Unavailable, ValidationFailed
 from chalicelib.secrets_util import new_id, new_secret, sha256_hex
 from chalicelib.storage.dynamo import ConditionFailed, TransactionCancelled
 from chalicelib.validation import EmailStr, SingleLine, validate_model
@@ -96,6 +96,8 @@ class AgencyService:
         try:
             self.repo.store_token(sha256_hex(plaintext), record)
         except TransactionCancelled as exc:
+            if exc.conflict and not exc.failed:  # a concurrent transaction: try again
+                raise Unavailable(retry_after=1) from exc
             raise Conflict("Token existiert bereits.", code="token_exists") from exc
         return IssuedToken(token_id=token_id, token=plaintext, kind=kind, agency_id=agency_id,
                            record=record)

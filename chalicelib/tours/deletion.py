@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.errors import NotFound
+from chalicelib.errors import NotFound, Unavailable
 from chalicelib.links.service import LinkService
-from chalicelib.storage.dynamo import Condition, Table, Transaction
+from chalicelib.storage.dynamo import Condition, Table, Transaction, TransactionCancelled
 from chalicelib.tours.media import MediaService
 from chalicelib.tours.repository import TourRepository, tour_key
 
@@ -62,4 +62,9 @@ class TourDeletion:
             tx = Transaction(table.client)
             for n, (pk, sk) in enumerate(keys[start:start + MAX_TRANSACTION_ITEMS]):
                 tx.delete(table, pk, sk, label=f"delete:{n}")
-            tx.execute()
+            try:
+                tx.execute()
+            except TransactionCancelled as exc:
+                # Unconditional deletes lose only to a concurrent transaction; the repeated
+                # DELETE finishes the job (the tour item goes last).
+                raise Unavailable(retry_after=1) from exc

@@ -121,6 +121,18 @@ def replace_tour(w: World) -> Act:
                  tour_payload("manual", title="Neu: Altbau mit Balkon"))
 
 
+def delete_tour(w: World) -> Act:
+    tour = w.tour("email")
+    w.register(tour)
+    return _call(w, "DELETE", f"/agency/tours/{tour['tour_id']}")
+
+
+def view_events(w: World) -> Act:
+    tour = w.tour("email")
+    return _call(w, "POST", f"/tours/{tour['tour_id']}/views",
+                 {"events": [{"type": "tour_view"}, {"type": "form_opened"}]}, token=None)
+
+
 def register_email(w: World) -> Act:
     tour = w.tour("email")
     return _call(w, "POST", f"/tours/{tour['tour_id']}/registrations",
@@ -299,6 +311,28 @@ def answer_access_request(w: World) -> Act:
     return _call(w, "POST", f"/agency/gdpr/access-requests/{request_id}/answer")
 
 
+# -- accounts ------------------------------------------------------------------------------------
+
+OWNER_EMAIL = "inhaber@demo-makler.de"
+
+
+def _owner(w: World) -> str:
+    from devstack.environment import DEMO_PASSWORD
+
+    return w.ok(w.http.post("/auth/sign-in", {"email": OWNER_EMAIL,
+                                              "password": DEMO_PASSWORD}))["id_token"]
+
+
+def create_api_key(w: World) -> Act:
+    return _call(w, "POST", "/agency/api-keys", {"name": "CRM-Sync"}, token=_owner(w))
+
+
+def delete_api_key(w: World) -> Act:
+    owner = _owner(w)
+    key = w.ok(w.http.post("/agency/api-keys", {"name": "CRM-Sync"}, token=owner), 201)
+    return _call(w, "DELETE", f"/agency/api-keys/{key['api_key_id']}", token=owner)
+
+
 # A receiver nobody listens on: every attempt fails (connection refused).
 DEAD_RECEIVER = "http://127.0.0.1:9/hook"
 
@@ -377,6 +411,12 @@ LINK = "/links/{purpose}/{token}"
 SCENARIOS = [
     Scenario("create tour", "POST", "/agency/tours", create_tour, 201, repeatable=True),
     Scenario("replace tour", "PUT", "/agency/tours/{tour_id}", replace_tour, repeatable=True),
+    Scenario("delete tour", "DELETE", "/agency/tours/{tour_id}", delete_tour),
+    Scenario("view events", "POST", "/tours/{tour_id}/views", view_events, 202,
+             repeatable=True),
+    Scenario("create API key", "POST", "/agency/api-keys", create_api_key, 201,
+             repeatable=True),
+    Scenario("delete API key", "DELETE", "/agency/api-keys/{api_key_id}", delete_api_key),
     Scenario("register (email)", "POST", "/tours/{tour_id}/registrations", register_email, 202,
              repeatable=True),
     Scenario("register (manual)", "POST", "/tours/{tour_id}/registrations", register_manual,

@@ -94,6 +94,10 @@ _RANDOM_PARTS = [
     # Webhooks: KMS ciphertexts of random secrets, event ids derived from random ids.
     (re.compile(r"\"sealed\": \"[A-Za-z0-9+/=]+\""), "\"sealed\": <sealed>"),
     (re.compile(r"evt_[a-z2-7]{32}"), "evt_<id>"),
+    # Accounts: the user pool's subs (uuid4, not seeded), API key ids and their shown prefix.
+    (re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"), "<uuid>"),
+    (re.compile(r"(?<![A-Za-z0-9])(?=[a-z]*[2-7])[a-z2-7]{16}(?![a-z0-9])"), "<key-id>"),
+    (re.compile(r"\"prefix\": \"fg_[^\"]*\""), "\"prefix\": <prefix>"),
 ]
 
 
