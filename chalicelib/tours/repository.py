@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import contextlib
 import random
-from typing import Any
+from typing import Any, cast
 
 from chalicelib.storage.dynamo import Condition, ConditionFailed, Item, Table, Transaction, Update
+from chalicelib.tours.items import RegistrationItem
 
 STATS_SHARDS = 10
 COUNTERS = ("registrations", "unlocked", "pending_email", "pending_approval", "denied")
@@ -87,19 +88,20 @@ class TourRepository:
             if not start:
                 return changed
 
-    def get_registration(self, registration_id: str) -> Item | None:
-        return self.table.get(*registration_key(registration_id)) if registration_id else None
+    def get_registration(self, registration_id: str) -> RegistrationItem | None:
+        item = self.table.get(*registration_key(registration_id)) if registration_id else None
+        return cast("RegistrationItem | None", item)
 
     def tour_and_registration(self, tour_id: str, registration_id: str
-                              ) -> tuple[Item | None, Item | None]:
+                              ) -> tuple[Item | None, RegistrationItem | None]:
         """Both in one BatchGetItem round trip (the viewer's access check)."""
         items = self.table.batch_get([tour_key(tour_id), registration_key(registration_id)])
         tour = next((i for i in items if i["sk"] == "TOUR"), None)
         registration = next((i for i in items if i["sk"] == "REG"), None)
-        return tour, registration
+        return tour, cast("RegistrationItem | None", registration)
 
     def list_registrations(self, tour_id: str, limit: int, after: str | None
-                           ) -> tuple[list[Item], str | None]:
+                           ) -> tuple[list[RegistrationItem], str | None]:
         start = None
         if after:
             registration_id = after.rsplit("#", 1)[-1]
@@ -110,7 +112,7 @@ class TourRepository:
                       p=f"TOUR#{tour_id}", s="REG#"),
             index="gsi1", forward=False, limit=limit, start_key=start,
         )
-        return items, (last["gsi1sk"] if last else None)
+        return cast("list[RegistrationItem]", items), (last["gsi1sk"] if last else None)
 
     def stats(self, tour_id: str) -> dict[str, int]:
         return counter_totals(self.stat_shards(tour_id))
@@ -124,7 +126,7 @@ class TourRepository:
 
     # -- writes staged into a caller's transaction -------------------------------------
 
-    def stage_registration(self, tx: Transaction, registration: dict[str, Any]) -> None:
+    def stage_registration(self, tx: Transaction, registration: RegistrationItem) -> None:
         pk, sk = registration_key(registration["registration_id"])
         tx.put(self.table, {
             "pk": pk, "sk": sk, "gsi1pk": f"TOUR#{registration['tour_id']}",

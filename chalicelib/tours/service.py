@@ -4,7 +4,7 @@ the mail links (``link_actions``) are use cases of their own."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, Literal
 
 from chalicelib.auth.actor import Actor
@@ -247,7 +247,7 @@ class TourService:
         return tour
 
     @staticmethod
-    def _token_matches(tour_id: str, registration: Item, secret: str) -> bool:
+    def _token_matches(tour_id: str, registration: Mapping[str, Any], secret: str) -> bool:
         if registration.get("tour_id") != tour_id:
             return False
         wanted = sha256_hex(secret)

@@ -19,7 +19,7 @@ Items (tours table):
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -212,7 +212,7 @@ def lead_viewing(stored: Any) -> dict[str, Any]:
     return base
 
 
-def viewing_view(registration: Item, *, timeline: bool) -> dict[str, Any]:
+def viewing_view(registration: Mapping[str, Any], *, timeline: bool) -> dict[str, Any]:
     """The agency's view of a lead's viewing (contract: accepted, visits, seconds,
     last_seen_at, viewpoints; the timeline of visits newest first)."""
     viewing = lead_viewing(registration.get("viewing"))

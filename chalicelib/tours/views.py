@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 from chalicelib.storage.dynamo import Item
+from chalicelib.tours.items import RegistrationItem
 from chalicelib.tours.model import FIELD_NAMES
 from chalicelib.tours.tour_url import redirect_target
 from chalicelib.tours.viewing import viewing_view
@@ -40,7 +41,7 @@ def public_tour(item: Item) -> dict[str, Any]:
     return view
 
 
-def public_registration(item: Item) -> dict[str, Any]:
+def public_registration(item: RegistrationItem) -> dict[str, Any]:
     prospect = item.get("prospect") or {}
     return {
         "registration_id": item["registration_id"], "tour_id": item["tour_id"],
@@ -59,13 +60,13 @@ def public_registration(item: Item) -> dict[str, Any]:
     }
 
 
-def registration_view(item: Item) -> dict[str, Any]:
+def registration_view(item: RegistrationItem) -> dict[str, Any]:
     """The agency's view of one registration, also the one in the Art. 15 export (ops):
     with the lead's viewing timeline (personal data, exported and erased with it)."""
     return {**public_registration(item), "viewing": viewing_view(item, timeline=True)}
 
 
-def snapshot_of(item: Item) -> dict[str, Any]:
+def snapshot_of(item: RegistrationItem) -> dict[str, Any]:
     """What a registration's mails and pages need, copied at registration time so a link
     POST needs no further read."""
     return {
