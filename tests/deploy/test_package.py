@@ -31,8 +31,10 @@ def _package(stage: str, out: Path) -> dict[str, Any]:
     assert result.returncode == 0, result.stdout + result.stderr  # includes cfn-lint output
     size = (out / "package" / "deployment.zip").stat().st_size
     # Issue 7: ≤ 6 MB (boto3 comes with the runtime; German holidays are computed in
-    # chalicelib/reviews/workdays.py instead of bundling the holidays package).
-    assert 1_000_000 < size <= 6_000_000, size
+    # chalicelib/reviews/workdays.py instead of bundling the holidays package). Issue 15 lets
+    # the zip grow by the JWT check's crypto backend (cryptography + cffi + joserfc ≈ 5 MB
+    # compressed): 4.70 MB before, 9.91 MB after; the bound keeps any further growth visible.
+    assert 1_000_000 < size <= 10_500_000, size
     return json.loads((out / "package" / "sam.json").read_text())
 
 
