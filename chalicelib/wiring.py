@@ -9,22 +9,15 @@ from typing import TYPE_CHECKING
 
 from chalicelib.clock import AdjustableClock, Clock, SystemClock
 from chalicelib.config import LOCAL_HASH_KEY, Settings
+from chalicelib.wiring_accounts import AccountsWiring
+from chalicelib.wiring_webhooks import WebhooksWiring
 
 if TYPE_CHECKING:  # for the reader and mypy only: the services load on first use (cold start)
     from botocore.client import BaseClient
 
-    from chalicelib.accounts.api_keys import ApiKeys
-    from chalicelib.accounts.cognito import UserPool
-    from chalicelib.accounts.passwords import PasswordReset
-    from chalicelib.accounts.people import PersonAuthenticator
-    from chalicelib.accounts.sessions import Sessions
-    from chalicelib.accounts.staff import Staff
-    from chalicelib.accounts.throttle import AuthThrottle
-    from chalicelib.accounts.users import UserRepository
     from chalicelib.agencies.profile import AgencyProfiles
     from chalicelib.agencies.repository import AgencyRepository
     from chalicelib.agencies.service import AgencyService
-    from chalicelib.auth.tokens import Authenticator
     from chalicelib.links.service import LinkService
     from chalicelib.mail.feedback import FeedbackHandler, Suppressions
     from chalicelib.mail.outbox import Outbox
@@ -44,15 +37,9 @@ if TYPE_CHECKING:  # for the reader and mypy only: the services load on first us
     from chalicelib.tours.media import MediaService
     from chalicelib.tours.service import TourService
     from chalicelib.tours.viewing import ViewingStats
-    from chalicelib.webhooks.events import DeliveryQueue, Events
-    from chalicelib.webhooks.repository import WebhookRepository
-    from chalicelib.webhooks.sender import Sender
-    from chalicelib.webhooks.service import WebhookService
-    from chalicelib.webhooks.signing import SecretBox
-    from chalicelib.webhooks.transport import Transport
 
 
-class Container:
+class Container(AccountsWiring, WebhooksWiring):
     def __init__(self, settings: Settings, clock: Clock | None = None,
                  mailer: Mailer | None = None) -> None:
         self.settings = settings
@@ -176,98 +163,6 @@ class Container:
                 agency_id, url))
 
     @cached_property
-    def authenticator(self) -> Authenticator:
-        from chalicelib.auth.tokens import Authenticator
-
-        return Authenticator(self.agency_repo, self.people)
-
-    # -- accounts (Cognito user pool + the product's user records) -----------------------
-
-    @cached_property
-    def cognito(self) -> BaseClient:
-        return self._client("cognito-idp")
-
-    @cached_property
-    def user_pool(self) -> UserPool | None:
-        """The pool, or ``None`` when the stage has none configured (JWTs then fail)."""
-        from chalicelib.accounts.cognito import UserPool
-
-        ids = self.settings.cognito_user_pool_id, self.settings.cognito_client_id
-        if not all(ids) and self.settings.dev_routes_enabled:
-            from chalicelib.devtools import local_user_pool
-
-            ids = local_user_pool(self.cognito, self.settings.table_prefix)
-        pool_id, client_id = ids
-        return UserPool(self.cognito, pool_id, client_id) if pool_id and client_id else None
-
-    @cached_property
-    def people(self) -> PersonAuthenticator | None:
-        from chalicelib.accounts.people import PersonAuthenticator
-        from chalicelib.auth.jwt_verify import TokenVerifier, cognito_issuer, url_jwks
-
-        pool = self.user_pool
-        if pool is None:
-            return None
-        issuer = cognito_issuer(self.settings.region, pool.user_pool_id)
-        if self.settings.cognito_jwks_url:
-            jwks = url_jwks(self.settings.cognito_jwks_url)
-        elif self.settings.dev_routes_enabled:
-            from chalicelib.devtools import moto_jwks
-
-            jwks = moto_jwks
-        else:
-            jwks = url_jwks(issuer + "/.well-known/jwks.json")
-        return PersonAuthenticator(TokenVerifier(issuer, pool.client_id, jwks), self.users)
-
-    @cached_property
-    def users(self) -> UserRepository:
-        from chalicelib.accounts.users import UserRepository
-
-        return UserRepository(self.core_table)
-
-    @cached_property
-    def auth_throttle(self) -> AuthThrottle:
-        from chalicelib.accounts.throttle import AuthThrottle
-
-        return AuthThrottle(self.core_table, self.clock, self.settings.hash_key)
-
-    def _require_pool(self) -> UserPool:
-        from chalicelib.errors import Unavailable
-
-        if self.user_pool is None:
-            raise Unavailable("Die Anmeldung ist in dieser Umgebung nicht eingerichtet.")
-        return self.user_pool
-
-    @cached_property
-    def sessions(self) -> Sessions:
-        from chalicelib.accounts.sessions import Sessions
-
-        return Sessions(self._require_pool(), self.users, self.auth_throttle)
-
-    @cached_property
-    def password_reset(self) -> PasswordReset:
-        from chalicelib.accounts.passwords import PasswordReset
-
-        return PasswordReset(self.core_table, self.users, self.sessions, self.outbox,
-                             self.auth_throttle, self.clock, self.settings.hash_key,
-                             self.settings.public_base_url + "/dashboard/")
-
-    @cached_property
-    def staff(self) -> Staff:
-        from chalicelib.accounts.staff import Staff
-
-        base = self.settings.public_base_url
-        return Staff(self.core_table, self.users, self._require_pool(), self.agency_repo,
-                     self.sessions, self.outbox, self.clock, base + "/dashboard/",
-                     base + "/qa-console/")
-
-    @cached_property
-    def api_keys(self) -> ApiKeys:
-        from chalicelib.accounts.api_keys import ApiKeys
-
-        return ApiKeys(self.agency_repo, self.agencies)
-
-    @cached_property
     def mailer(self) -> Mailer:
         if self._mailer is not None:
             return self._mailer
@@ -307,62 +202,6 @@ class Container:
         from chalicelib.privacy.addresses import AddressBook
 
         return AddressBook(self.table("addresses"), self.clock, events=self.events)
-
-    # -- webhooks (issue 16) -------------------------------------------------------------
-
-    @cached_property
-    def sqs(self) -> BaseClient:
-        return self._client("sqs")
-
-    @cached_property
-    def kms(self) -> BaseClient:
-        return self._client("kms")
-
-    @cached_property
-    def webhook_repo(self) -> WebhookRepository:
-        from chalicelib.webhooks.repository import WebhookRepository
-
-        return WebhookRepository(self.core_table)
-
-    @cached_property
-    def webhook_queue(self) -> DeliveryQueue:
-        from chalicelib.webhooks.events import DeliveryQueue
-
-        return DeliveryQueue(self.sqs, self.settings.webhook_queue_url,
-                             self.settings.webhook_queue_name)
-
-    @cached_property
-    def events(self) -> Events:
-        from chalicelib.webhooks.events import Events
-
-        return Events(self.webhook_repo, self.clock, self.webhook_queue)
-
-    @cached_property
-    def webhook_secrets(self) -> SecretBox:
-        from chalicelib.webhooks.signing import SecretBox
-
-        return SecretBox(self.kms, self.settings.webhook_kms_key_id)
-
-    @cached_property
-    def webhook_transport(self) -> Transport:
-        from chalicelib.webhooks.transport import Transport
-
-        # Loopback only on the local stack (contract); deployed stages refuse it.
-        return Transport(allow_loopback=self.settings.dev_routes_enabled)
-
-    @cached_property
-    def webhook_sender(self) -> Sender:
-        from chalicelib.webhooks.sender import Sender
-
-        return Sender(self.webhook_repo, self.webhook_secrets, self.webhook_transport,
-                      self.webhook_queue, self.clock, metrics=self.metrics)
-
-    @cached_property
-    def webhooks(self) -> WebhookService:
-        from chalicelib.webhooks.service import WebhookService
-
-        return WebhookService(self.webhook_repo, self.events, self.webhook_secrets, self.clock,
-                              local_urls=self.settings.dev_routes_enabled)
 
     @cached_property
     def tours(self) -> TourService:
