@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 
+from chalicelib.body import Body
+from chalicelib.privacy.model import AddressPatch
 from tests.conftest import DEMO, OTHER
 from tests.functional.privacy.support import (
     ReadCounter,
@@ -180,7 +182,8 @@ def test_a_date_changed_mid_run_is_respected(http, outbox, container):
         if any(changed in json.dumps(i) for i in parsed["Items"]):
             fired.append(True)
             # The agency sets a manual date while the sweep holds the (now stale) page.
-            container.gdpr.addresses.patch("demo", changed, {"store_until": day(365)})
+            container.gdpr.addresses.patch("demo", changed,
+                                            Body.of(AddressPatch, {"store_until": day(365)}))
 
     ReadCounter().hook(container.dynamodb)  # records the request parameters in the context
     container.dynamodb.meta.events.register("after-call.dynamodb.Query",
