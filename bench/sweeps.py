@@ -170,6 +170,8 @@ def seed_reviews(stack: BenchStack, size: int) -> dict[str, int]:
     alternately an unconfirmed one past its purge date and a published one eligible for
     re-verification today (its sampled day or a pending flag)."""
     from bench.seed import BatchWriter, seed
+    from chalicelib.body import Body
+    from chalicelib.reviews.model import ReviewInput
     from chalicelib.reviews.repository import index_attributes
     from chalicelib.storage.dynamo import deserialize, serialize
 
@@ -180,10 +182,11 @@ def seed_reviews(stack: BenchStack, size: int) -> dict[str, int]:
              "Faire Preiseinschätzung, gern wieder", "Freundlich und kompetent")
 
     def build(i: int) -> None:
-        service.submit("demo", {"rating": 1 + i % 5, "title": "Bewertung",
-                                "reviewer_name": f"Person {i}",
-                                "email": f"reviewer{i}@example.org",
-                                "text": f"{texts[i % 4]}, Vorgang {i}."}, None, None)
+        body = Body.of(ReviewInput, {"rating": 1 + i % 5, "title": "Bewertung",
+                                     "reviewer_name": f"Person {i}",
+                                     "email": f"reviewer{i}@example.org",
+                                     "text": f"{texts[i % 4]}, Vorgang {i}."})
+        service.submit("demo", body, None, None)
 
     def transform(i: int, raw: dict[str, Any]) -> dict[str, Any]:
         item = deserialize(raw)
