@@ -36,21 +36,22 @@ browser-deps:
 	@test -x $(CHROMIUM) || ($(SUDO) apt-get update -q && \
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium)
 
-# The example integrations' 360° players (examples/<player>/, versions pinned in each
-# package-lock.json) for the browser tests: `npm ci` from the npm registry when missing or
-# changed (npm itself from Debian when missing).
+# The example integrations' 360° players (examples/<player>/) and the bench's minifier
+# (bench/minify/, esbuild): `npm ci` from the npm registry when missing or changed, versions
+# pinned in each package-lock.json (npm itself from Debian when missing).
 EXAMPLES := pannellum
 EXAMPLE_STAMPS := $(foreach e,$(EXAMPLES),examples/$(e)/node_modules/.installed)
+MINIFIER := bench/minify/node_modules/.installed
 
-examples/%/node_modules/.installed: examples/%/package.json examples/%/package-lock.json
+%/node_modules/.installed: %/package.json %/package-lock.json
 	@command -v npm >/dev/null || ($(SUDO) apt-get update -q && \
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q npm)
-	cd examples/$* && npm ci --no-audit --no-fund --loglevel=error
+	cd $* && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
 examples: $(EXAMPLE_STAMPS)
 
-test: lint browser-deps examples
+test: lint browser-deps examples $(MINIFIER)
 	$(BIN)/python -m pytest -q -n auto --dist loadfile
 
 # The long fuzzing run: schemathesis with 200 examples per operation and mode against the
@@ -71,7 +72,7 @@ screenshots: $(STAMP) browser-deps examples
 
 # Not part of `make test` (≈ 15 min): AWS calls per request and per sweep, cold start,
 # zip size, handler overhead, the local stack under load. Writes bench/results.json.
-bench: $(STAMP)
+bench: $(STAMP) $(MINIFIER)
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 # Offline: no AWS credentials, only PyPI (chalice downloads the Lambda dependencies).

@@ -1,22 +1,35 @@
 """The gate (issue 14): what a viewing beacon costs (1 event and a full batch of 50, with
 and without a consenting lead, first batch with new viewpoint ids and a warm one), what
-the player's media URL costs, and the embed script's size (raw and gzipped; the file is
-served as written, without a minifier in the build)."""
+the player's media URL costs, and the embed script's size: as served (the file is written
+to be read, without a build step), and as an integrator's build would ship it, minified by
+esbuild (pinned in bench/minify/, installed by `make bench`), each raw and gzipped."""
 
 from __future__ import annotations
 
 import gzip
+import subprocess
 from pathlib import Path
 from typing import Any
 
 from bench.stack import DEMO, BenchStack
 
-EMBED = Path(__file__).resolve().parent.parent / "chalicelib" / "web" / "static" / "embed-v1.js"
+HERE = Path(__file__).resolve().parent
+EMBED = HERE.parent / "chalicelib" / "web" / "static" / "embed-v1.js"
+ESBUILD = HERE / "minify" / "node_modules" / ".bin" / "esbuild"
 
 
 def embed_size() -> dict[str, int]:
     raw = EMBED.read_bytes()
-    return {"bytes": len(raw), "gzip_bytes": len(gzip.compress(raw, compresslevel=9))}
+    if not ESBUILD.exists():
+        raise SystemExit(f"{ESBUILD} missing: run `make bench` (it installs bench/minify)")
+    minified = subprocess.run([str(ESBUILD), "--minify", "--log-level=warning", str(EMBED)],
+                              check=True, capture_output=True, timeout=60).stdout
+    return {"bytes": len(raw), "gzip_bytes": _gzipped(raw),
+            "minified_bytes": len(minified), "minified_gzip_bytes": _gzipped(minified)}
+
+
+def _gzipped(data: bytes) -> int:
+    return len(gzip.compress(data, compresslevel=9))
 
 
 def measure(stack: BenchStack) -> dict[str, Any]:

@@ -117,8 +117,10 @@ def render(results: dict[str, Any]) -> str:
                           [[r["case"], _work(r), "yes" if r["meets_target"] else "NO"]
                            for r in g["views"]]))
         out.append(f"   GET /tours/{{id}}/viewpoints/{{vp}}/media: {_work(g['media_url'])}")
-        out.append(f"   /embed/v1.js: {g['embed']['bytes']} bytes, "
-                   f"{g['embed']['gzip_bytes']} gzipped (served unminified)")
+        e = g["embed"]
+        out.append(f"   /embed/v1.js as served: {e['bytes']} bytes, {e['gzip_bytes']} gzipped; "
+                   f"minified (esbuild): {e['minified_bytes']} bytes, "
+                   f"{e['minified_gzip_bytes']} gzipped")
     return "\n".join(out)
 
 

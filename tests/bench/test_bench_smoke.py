@@ -125,3 +125,19 @@ def test_webhook_events_cost_nothing_without_subscribers(stack: BenchStack) -> N
         assert warm["items_written"] == none["items_written"] + 2 * count
     attempt = figures["sender_attempt"]
     assert attempt["calls"].get("UpdateItem") == 2 and attempt["calls"].get("GetItem") == 1
+
+
+def test_gate_beacons_meet_the_target_and_the_embed_is_measured_minified(
+        stack: BenchStack) -> None:
+    """Issue 14: a viewing beacon costs ≤ 1 read + 2 writes whatever the batch; the embed's
+    size is reported as served and minified by esbuild (bench/minify, `make test` installs
+    it like the examples), each gzipped, and the report says so."""
+    from bench import gate
+
+    figures = gate.measure(stack)
+    assert all(row["meets_target"] for row in figures["views"]), figures["views"]
+    embed = figures["embed"]
+    assert embed["minified_gzip_bytes"] < embed["minified_bytes"] < embed["bytes"]
+    assert embed["minified_gzip_bytes"] < embed["gzip_bytes"]
+    rendered = report.render({"gate": figures})
+    assert f"minified (esbuild): {embed['minified_bytes']} bytes" in rendered
