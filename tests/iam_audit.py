@@ -43,6 +43,8 @@ def _table(name: str, index: str | None = None) -> str:
     return _arn("dynamodb", f"table/{name}" + (f"/index/{index}" if index else ""))
 
 
+PUBLIC_POOL_OPERATIONS = {"InitiateAuth", "RespondToAuthChallenge"}
+
 _TRANSACT = {"Put": "PutItem", "Update": "UpdateItem", "Delete": "DeleteItem",
              "ConditionCheck": "ConditionCheckItem"}
 
@@ -82,6 +84,14 @@ def required(service: str, operation: str, params: dict[str, Any]) -> Iterator[t
     elif service == "kms" and operation in ("Encrypt", "Decrypt"):
         # The webhook key (the audit's stand-in for the template's WebhookSecretsKey).
         yield f"kms:{operation}", WEBHOOK_KEY_ARN
+    elif service == "cognito-idp":
+        # InitiateAuth and RespondToAuthChallenge are the pool's public client API (no IAM);
+        # the Admin* calls are authorized on the pool.
+        if "UserPoolId" in params:
+            yield f"cognito-idp:{operation}", _arn("cognito-idp",
+                                                   f"userpool/{params['UserPoolId']}")
+        elif operation not in PUBLIC_POOL_OPERATIONS:
+            yield f"cognito-idp:{operation}", "*"
     elif service == "ssm" and operation == "GetParameter":
         yield "ssm:GetParameter", _arn("ssm", "parameter/" + params["Name"].lstrip("/"))
     else:
@@ -162,16 +172,21 @@ def allows(policy: dict[str, Any], action: str, resource: str) -> bool:
     return False
 
 
-def violations(calls: list[Call], stack: str, test_sender_domain: str) -> list[str]:
+def violations(calls: list[Call], stack: str, test_sender_domain: str,
+               test_user_pool_id: str | None = None) -> list[str]:
     """Every recorded call the deployed policies would refuse, for every stage. The test
     stack sends from its own domain; the deployed stage sends from its own: the identity
-    resource is checked with the stage's domain."""
+    resource is checked with the stage's domain. moto names the pool at random; the
+    template's pool stands in for it (``UserPool.Arn`` in ``load_policy``)."""
     problems: list[str] = []
     for stage, domain in STAGES.items():
         policies = {fn: load_policy(stage, fn, stack) for fn in FUNCTIONS}
         for call in dict.fromkeys(calls):
             resource = call.resource.replace(f"identity/{test_sender_domain}",
                                              f"identity/{domain}")
+            if test_user_pool_id:
+                resource = resource.replace(f"userpool/{test_user_pool_id}",
+                                            f"userpool/{REGION}_{stack}")
             if not allows(policies[call.function], call.action, resource):
                 problems.append(f"{stage}/{call.function}: {call.operation} needs "
                                 f"{call.action} on {resource}")
