@@ -223,7 +223,8 @@ class Container(AccountsWiring, WebhooksWiring):
                     clock=self.clock, settings=self.settings, metrics=self.metrics,
                     ledger=self.erasure_ledger,
                     person_data=lambda: [h for h in self.person_data.agency()
-                                         if h.name != "addresses"])
+                                         if h.name != "addresses"],
+                    tables={"reviews": self.table("reviews")})
         gdpr.erasure.holders.append(self.webhooks.erase_person)
         return gdpr
 
@@ -278,6 +279,7 @@ class Container(AccountsWiring, WebhooksWiring):
         from chalicelib.privacy.holder import AddressHolder
         from chalicelib.reviews.holder import NEUTRAL as REVIEWS
         from chalicelib.reviews.holder import ReviewHolder
+        from chalicelib.reviews.invitation_holder import InvitationHolder
         from chalicelib.tours.holder import NEUTRAL as TOURS
         from chalicelib.tours.holder import RegistrationHolder
         from chalicelib.webhooks.holder import NEUTRAL as WEBHOOKS
@@ -289,6 +291,8 @@ class Container(AccountsWiring, WebhooksWiring):
             RegistrationHolder(self.table("tours"), self.settings.hash_key),
             LinkHolder(),
             MailHolder(),
+            # Reads the address id the address book names (refs["address"]).
+            InvitationHolder(self.table("reviews"), self.clock, self.settings.hash_key),
             ReviewHolder(self.reviews),
             StaffHolder(self.users),
             WebhookHolder(self.webhooks, self.addresses, lambda: self.reviews),
@@ -309,7 +313,9 @@ class Container(AccountsWiring, WebhooksWiring):
         service = ReviewService(ReviewRepository(self.table("reviews"), events=self.events),
                                 self.core_table, self.agency_repo, self.links, self.outbox,
                                 self.agency_ips, self.clock, self.settings,
-                                metrics=self.metrics)
+                                # Invitations reach the address book through a protocol
+                                # (reviews never import privacy).
+                                customers=self.addresses, metrics=self.metrics)
         service.erasure.holders.append(self.webhooks.erase_person)
         return service
 

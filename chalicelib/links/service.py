@@ -50,6 +50,9 @@ class FormField:
     required: bool = True
     max_length: int = 2000
     hint: str | None = None
+    min_length: int = 0
+    # ``(value, label)`` pairs: shown as a radio group, and only these values are taken.
+    choices: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass
@@ -287,10 +290,15 @@ def _checked_form(page: Page, form: dict[str, str]) -> dict[str, str]:
         except ValueError as exc:
             errors[spec.name] = str(exc)[:1].upper() + str(exc)[1:] + "."
             continue
-        if spec.required and not value:
-            errors[spec.name] = "Bitte füllen Sie dieses Feld aus."
+        if spec.choices and value and value not in {v for v, _ in spec.choices}:
+            errors[spec.name] = "Bitte wählen Sie eine der Angaben."
+        elif spec.required and not value:
+            errors[spec.name] = ("Bitte wählen Sie eine der Angaben." if spec.choices
+                                 else "Bitte füllen Sie dieses Feld aus.")
         elif len(value) > spec.max_length:
             errors[spec.name] = f"Bitte höchstens {spec.max_length} Zeichen."
+        elif value and len(value) < spec.min_length:
+            errors[spec.name] = f"Bitte mindestens {spec.min_length} Zeichen."
         values[spec.name] = value
     if errors:
         page.values = {k: form.get(k, "")[:10000] for k in (f.name for f in page.fields)}

@@ -31,7 +31,7 @@ person (registration, activity, consent link, mail) also bumps the address's ver
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -90,9 +90,12 @@ class Erasure:
     def __init__(self, book: AddressBook, tours: Table, core: Table, clock: Clock,
                  hash_key: str, *, metrics: Recorder = NULL_METRICS,
                  ledger: Any = None,
-                 person_data: Callable[[], Sequence[Holder]] = tuple) -> None:
+                 person_data: Callable[[], Sequence[Holder]] = tuple,
+                 tables: Mapping[str, Table] | None = None) -> None:
         """``person_data``: the other agency-controlled holders of personal data, in
-        registration order (a port: privacy imports none of them)."""
+        registration order (a port: privacy imports none of them); ``tables``: the
+        further tables their keys live in, by logical name (the reviews table holds the
+        agency's review invitations)."""
         self.book = book
         self.metrics = metrics
         self.table = book.table
@@ -103,7 +106,8 @@ class Erasure:
         self.ledger = ledger
         self.person_data = person_data
         # The tables other holders' keys live in (by their logical names).
-        self._tables = {"addresses": self.table, "tours": tours, "core": core}
+        self._tables = {**(tables or {}), "addresses": self.table, "tours": tours,
+                        "core": core}
         # ``holder(agency_id, address_id)``: erases the person's data held elsewhere;
         # idempotent (a resumed clean-up runs it again).
         self.holders: list[Callable[[str, str], Any]] = []
@@ -234,8 +238,8 @@ class Erasure:
 
     def subject(self, agency_id: str, item: Item) -> tuple[int, Subject]:
         """The address's person as other holders look them up, and how many activities
-        the address has: its inquiries name registrations, and the address keeps the
-        hashes of its consent links and the ids of its mails."""
+        the address has: the address id, its inquiries name registrations, and the
+        address keeps the hashes of its consent links and the ids of its mails."""
         activities = 0
         registration_ids: list[str] = []
         for activity in self.book.all_activities(agency_id, item["address_id"]):
@@ -243,6 +247,8 @@ class Erasure:
             if activity.get("registration_id"):
                 registration_ids.append(activity["registration_id"])
         return activities, Subject(agency_id, item.get("email") or "", {
+            # Holders keyed by the address itself (review invitations) find it here.
+            "address": (item["address_id"],),
             "registration": tuple(rules.unique(registration_ids)),
             "link": tuple(item.get("consent_link_hashes") or ()),
             "mail": tuple(item.get("mail_ids") or ()),

@@ -21,13 +21,16 @@ class Gdpr:
     def __init__(self, book: AddressBook, *, tours_table: Any, core: Any, agency_repo: Any,
                  links: Any, outbox: Any, clock: Any, settings: Any,
                  metrics: Any = NULL_METRICS, ledger: Any = None,
-                 person_data: Callable[[], Sequence[Holder]] = tuple) -> None:
+                 person_data: Callable[[], Sequence[Holder]] = tuple,
+                 tables: Any = None) -> None:
         """``person_data``: the other agency-controlled holders of personal data, whose keys
-        an address's erasure deletes with it (``wiring.Container.person_data``)."""
+        an address's erasure deletes with it (``wiring.Container.person_data``), and the
+        further ``tables`` those keys live in."""
         self.book = book
         self.settings = SettingsRepository(book.table, clock)
         self.erasure = Erasure(book, tours_table, core, clock, settings.hash_key,
-                               metrics=metrics, ledger=ledger, person_data=person_data)
+                               metrics=metrics, ledger=ledger, person_data=person_data,
+                               tables=tables)
         self.ledger = ledger
         self.addresses = AddressService(book, self.erasure, clock, settings=self.settings)
         self.properties = PropertyService(book, self.settings, clock)

@@ -35,6 +35,8 @@ class ReviewHolder:
         ItemKind("core", "RATE#review-ip#", "RATE", "reviews per IP and hour (hash)"),
         ItemKind("reviews", "NOTICE#", "NOTICE",
                  "notice (DSA Art. 16): the notifier's reason and, if given, name and email"),
+        ItemKind("reviews", "NOTIFIER#", "IDS",
+                 "the notices one notifier filed (keyed email hash → notice ids)"),
         ItemKind("core", "RATE#review-notice#", "RATE", "notices per IP and hour (hash)"),
         ItemKind("core", "AGENCYIP#", "SEEN",
                  "IP (keyed hash) the agency's staff called the API from (self-review check)"),
@@ -56,19 +58,28 @@ class ReviewHolder:
         self.reviews = reviews  # the ReviewService facade
 
     def find(self, subject: Subject) -> Found:
-        found = self.reviews.reviews_of(subject.agency_id, subject.email)
-        return Found(handle=found or None)
+        reviews = self.reviews.reviews_of(subject.agency_id, subject.email)
+        notices = self.reviews.notices.of_notifier(subject.agency_id, subject.email)
+        return Found(handle=(reviews, notices) if reviews or notices else None)
 
     def export(self, subject: Subject, found: Found) -> dict[str, Any]:
         from chalicelib.reviews.views import qa_view
 
-        reviews = found.handle or []
-        # What the person wrote when asked for a statement or proof about one of them.
+        reviews, notices = found.handle or ([], [])
+        # What the person wrote when asked for a statement or proof about one of them,
+        # and the notices (DSA Art. 16) they filed about the agency's reviews.
         return {"reviews": [qa_view(r) for r in reviews],
-                "review_report_answers": self.reviews.answers_of(reviews)}
+                "review_report_answers": self.reviews.answers_of(reviews),
+                "review_notices": [self.reviews.notices.notifier_view(n) for n in notices]}
 
     def erase(self, subject: Subject, found: Found, *, by: str, reason: str
               ) -> dict[str, Any]:
-        # As QA's "delete" resolution removes them.
-        return {"reviews_deleted": [r["review_id"] for r in found.handle or []
-                                    if self.reviews.erase(r["review_id"], by)]}
+        reviews, notices = found.handle or ([], [])
+        out: dict[str, Any] = {
+            # As QA's "delete" resolution removes them.
+            "reviews_deleted": [r["review_id"] for r in reviews
+                                if self.reviews.erase(r["review_id"], by)]}
+        if notices:
+            out["review_notices_erased"] = self.reviews.notices.erase_notifier(
+                subject.agency_id, subject.email, notices)
+        return out

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from chalicelib.clock import parse_iso
-from chalicelib.mail.message import MailMessage
+from chalicelib.mail.message import Mailbox, MailMessage
 from chalicelib.mail.render import render_pair
 from chalicelib.reviews.model import (
     OUTCOME_LABELS,
@@ -129,3 +130,18 @@ def notice_mail(review: dict[str, Any], notice: dict[str, Any], *, decided: bool
                  notifier_name=notice.get("name"), received_at=parse_iso(notice["created_at"]),
                  outcome_label=outcome_label, reason=reason, qa_email=qa_email,
                  **_review_context(review))
+
+
+def invitation_mail(to: str, *, agency: dict[str, str], greeting: str,
+                    property_title: str | None, deal: str, link_url: str, objection_url: str,
+                    valid_until: datetime) -> MailMessage:
+    """The agency's request for a review (contract v2, invitations): the form link, the
+    objection link and notice (UWG § 7(3) no. 4), why the mail comes, who sends it."""
+    return _mail("review_invitation", f"{agency['name']} bittet um Ihre Bewertung", to,
+                 "review_invitation", agency=agency, greeting=greeting,
+                 property_title=property_title, deal=deal, link_url=link_url,
+                 objection_url=objection_url, valid_until=valid_until)
+
+
+def with_reply_to(message: MailMessage, mailbox: Mailbox) -> MailMessage:
+    return replace(message, reply_to=mailbox)

@@ -18,13 +18,13 @@ from chalicelib.mail.outbox import OutboxMail
 from chalicelib.reviews import mails
 from chalicelib.reviews.context import ReviewContext
 from chalicelib.reviews.model import PUBLIC_STATUSES, Line, Text
-from chalicelib.reviews.repository import QUEUE_SHARDS, _shard, review_key
+from chalicelib.reviews.repository import QUEUE_SHARDS, _shard, members, review_key
 from chalicelib.reviews.signals import ip_key
 from chalicelib.reviews.views import QUEUE_POSITION, position, qa_view
 from chalicelib.secrets_util import new_id
 from chalicelib.storage import cursor
 from chalicelib.storage.dynamo import Condition, Item, Transaction, TransactionCancelled, Update
-from chalicelib.validation import EmailStr, validate_model
+from chalicelib.validation import EmailStr, email_key, validate_model
 
 OUTCOME_LABELS = {
     "keep": "Wir haben keinen Verstoß festgestellt; die Bewertung bleibt veröffentlicht.",
@@ -54,6 +54,17 @@ class NoticeResolveInput(BaseModel):
 
 def notice_key(notice_id: str) -> tuple[str, str]:
     return f"NOTICE#{notice_id}", "NOTICE"
+
+
+def notifier_key(agency_id: str, email_hash: str) -> tuple[str, str]:
+    """The notices one notifier (keyed email hash) filed about one agency's reviews:
+    ``ids`` = String Set of notice ids (the notifier's export and erasure find them)."""
+    return f"NOTIFIER#{agency_id}#{email_hash}", "IDS"
+
+
+ERASED_REASON = "Gelöscht auf Antrag der meldenden Person (Art. 17 DSGVO)."
+NOTIFIER_FIELDS = ("notice_id", "review_id", "reason", "name", "email", "status",
+                   "created_at", "outcome", "resolution_reason", "resolved_at")
 
 
 def queue_keys(notice: Item) -> dict[str, str]:
@@ -104,6 +115,9 @@ class Notices:
         tx.update(ctx.repo.table, *review_key(review_id),
                   Update(adds={"notice_ids": {notice["notice_id"]}}),
                   condition=Condition("attribute_exists({pk})"), label="review")
+        if data.email:
+            tx.update(ctx.repo.table, *notifier_key(agency_id, self._hash(data.email)),
+                      Update(adds={"ids": {notice["notice_id"]}}), label="notifier")
         staged = ctx.stage_mails(tx, self._mail(notice, review, decided=False))
         try:
             tx.execute()
@@ -113,6 +127,40 @@ class Notices:
             raise
         ctx.outbox.deliver(staged)
         return {"notice_id": notice["notice_id"], "status": "received"}
+
+    def _hash(self, email: str) -> str:
+        return self.ctx.hash("notifier", email_key(email))
+
+    # -- one notifier's data (ops: Art. 15 export, Art. 17 erasure) ------------------------
+
+    def of_notifier(self, agency_id: str, email: str) -> list[Item]:
+        index = self.ctx.repo.table.get(*notifier_key(agency_id, self._hash(email)))
+        ids = sorted(members(index))
+        return [n for n in self.ctx.repo.table.batch_get([notice_key(i) for i in ids])
+                if n.get("agency_id") == agency_id]
+
+    @staticmethod
+    def notifier_view(notice: Item) -> dict[str, Any]:
+        return {k: notice.get(k) for k in NOTIFIER_FIELDS}
+
+    def erase_notifier(self, agency_id: str, email: str, notices: list[Item]) -> list[str]:
+        """The notifier's name, email and reason leave every notice (QA keeps the record
+        that a notice was filed and decided); the index item goes. Idempotent."""
+        def attempt() -> None:
+            tx = self.ctx.transaction()
+            for number, notice in enumerate(notices):
+                tx.update(self.ctx.repo.table, *notice_key(notice["notice_id"]),
+                          Update(sets={"reason": ERASED_REASON,
+                                       "erased_at": iso(self.ctx.clock.now())},
+                                 removes=["email", "name"]),
+                          condition=Condition("attribute_exists({pk})"),
+                          label=f"notice:{number}")
+            tx.delete(self.ctx.repo.table, *notifier_key(agency_id, self._hash(email)),
+                      label="notifier")
+            self.ctx.execute(tx)
+
+        self.ctx.run(attempt)
+        return [n["notice_id"] for n in notices]
 
     def _mail(self, notice: Item, review: Item, *, decided: bool,
               outcome: str | None = None, reason: str | None = None) -> list[OutboxMail]:

@@ -9,6 +9,7 @@ each call goes to the use case that owns it.
 - ``sweep``        the nightly ``review-sweep``
 - ``link_actions`` the pages behind the review links
 - ``schedule``     the pure date rules (QA deadline, sampling)
+- ``invitations``  the agency invites its customers (``invitation_links``: their pages)
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ from chalicelib.metrics import Recorder
 from chalicelib.reviews import link_actions
 from chalicelib.reviews.context import ReviewContext
 from chalicelib.reviews.erasure import ReviewErasure
+from chalicelib.reviews.invitation_links import register as register_invitation_links
+from chalicelib.reviews.invitations import CustomerBook, InvitationInput, Invitations
 from chalicelib.reviews.listing import Listings
 from chalicelib.reviews.notices import Notices
 from chalicelib.reviews.public_face import PublicFace
@@ -59,7 +62,8 @@ Payload = Any | Callable[[], Any]
 class ReviewService:
     def __init__(self, repo: ReviewRepository, core: Table, agency_repo: AgencyRepository,
                  links: LinkService, outbox: Outbox, ip_log: AgencyIpLog, clock: Clock,
-                 settings: Settings, *, metrics: Recorder = NULL_METRICS) -> None:
+                 settings: Settings, *, customers: CustomerBook,
+                 metrics: Recorder = NULL_METRICS) -> None:
         self.ctx = ctx = ReviewContext(repo, core, agency_repo, links, outbox, ip_log, clock,
                                        settings, metrics=metrics)
         self.repo = repo
@@ -75,6 +79,8 @@ class ReviewService:
         self.public_face = PublicFace(ctx)
         self.takedowns = Takedowns(ctx, self.notices.stage_review_removed)
         link_actions.register(links, ctx, self.submissions)
+        self.invitations = Invitations(ctx, customers)
+        register_invitation_links(links, ctx, self.submissions, customers)
         outbox.on_permanent_failure("review", self.qa.mail_failed)
 
     # -- public ---------------------------------------------------------------------------
@@ -152,6 +158,15 @@ class ReviewService:
 
     def report(self, agency_id: str, review_id: str, body: Body[ReportInput]) -> dict[str, Any]:
         return self.reports.report(agency_id, review_id, body)
+
+    def invite(self, agency_id: str, body: Body[InvitationInput], actor: Actor
+               ) -> dict[str, Any]:
+        return self.invitations.send(agency_id, body, actor)
+
+    def agency_invitations(self, agency_id: str, address_id: str | None,
+                           cursor_value: str | None, limit_value: str | None
+                           ) -> dict[str, Any]:
+        return self.invitations.list(agency_id, address_id, cursor_value, limit_value)
 
     # -- one person's reviews (ops: Art. 15 export, Art. 17 erasure) -----------------------
 

@@ -13,11 +13,13 @@ from chalicelib.errors import RateLimited, Unavailable
 from chalicelib.links.service import RETRY_PREFIX, StaleLink, Submission
 from chalicelib.mail import deliverability, recipient_cap
 from chalicelib.mail.outbox import OutboxMail
+from chalicelib.reviews import events as review_events
 from chalicelib.reviews import mails, sampling
 from chalicelib.reviews.checks import ReviewUnderCheck, run_checks
 from chalicelib.reviews.context import ATTEMPTS, PURPOSE_CONFIRM, ReviewContext
 from chalicelib.reviews.evidence import DynamoEvidence
 from chalicelib.reviews.model import AWAITING, PUBLISHED, ReviewInput, transition
+from chalicelib.reviews.repository import apply_changes
 from chalicelib.reviews.signals import ip_key
 from chalicelib.secrets_util import new_id
 from chalicelib.storage.dynamo import Condition, Item, Transaction, TransactionCancelled
@@ -109,6 +111,16 @@ class Submissions:
         current, evidence = DynamoEvidence.read(ctx, snapshot)
         if current is None or current["status"] != AWAITING:
             raise StaleLink()
+        return self.stage_checked(tx, current, evidence, submission)
+
+    def stage_checked(self, tx: Transaction, current: Item, evidence: DynamoEvidence,
+                      submission: Submission, *, create: bool = False
+                      ) -> tuple[Item, list[OutboxMail]]:
+        """The automatic checks on a review ``AWAITING`` confirmation, and the outcome
+        (``published`` or ``in_review``) staged in ``tx``. ``create``: the review is not
+        stored yet (an invited review: its link stands for the confirmation) and is
+        written here in its decided state, with its identity entries."""
+        ctx = self.ctx
         checked = run_checks(ReviewUnderCheck(
             review_id=current["review_id"], agency_id=current["agency_id"],
             email=current["email"], text=current["text"], title=current.get("title") or "",
@@ -145,12 +157,18 @@ class Submissions:
             sets["due_by"] = ctx.due_by(now)
         if burst:
             sets.update(sampling.flag_sets({**current, **sets}, "burst", burst, "checks", now))
-        after = ctx.repo.stage_review_change(
-            tx, current, sets, removes,
-            condition=Condition("{status} = {:s} AND {version} = {:v}", s=AWAITING,
-                                v=int(current["version"])),
-            # Changed since the read (a bounce just arrived): read again, don't answer 410.
-            label=f"{RETRY_PREFIX}review")
+        if create:
+            after = {**apply_changes(current, sets, removes), "version": 1}
+            ctx.repo.stage_new_review(tx, after)
+            ctx.repo.stage_identity(tx, after, ctx.ip_keep)
+            review_events.emit_change(ctx.repo.events, tx, current, after)
+        else:
+            after = ctx.repo.stage_review_change(
+                tx, current, sets, removes,
+                condition=Condition("{status} = {:s} AND {version} = {:v}", s=AWAITING,
+                                    v=int(current["version"])),
+                # Changed since the read (a bounce just arrived): read again, not 410.
+                label=f"{RETRY_PREFIX}review")
         ctx.repo.stage_similarity(tx, current["review_id"], evidence.band_members(),
                                   label_prefix=RETRY_PREFIX)
         if burst:

@@ -2,10 +2,11 @@
 (``links/templates/review_*.txt``) so wording changes touch no Python.
 
 A page template holds ``{% block %}``s: ``heading``, ``paragraphs`` (separated by blank
-lines; line breaks inside one are spaces), ``button``, and ``labels`` (``key = Label`` per
-line) for the rows of details and form fields. Values shown in those rows never pass
-through the template's line parsing: the caller pairs them with the labels. The HTML the
-link pages render autoescapes everything, so the plain-text blocks are safe there.
+lines; line breaks inside one are spaces), ``button``, an optional ``note``, and
+``labels`` (``key = Label`` per line) for the rows of details and form fields. Values
+shown in those rows never pass through the template's line parsing: the caller pairs them
+with the labels. The HTML the link pages render autoescapes everything, so the plain-text
+blocks are safe there.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ class PageCopy:
     paragraphs: list[str]
     button: str = ""
     labels: dict[str, str] = field(default_factory=dict)
+    note: str = ""
 
 
 def page_copy(name: str, **context: Any) -> PageCopy:
@@ -40,7 +42,8 @@ def page_copy(name: str, **context: Any) -> PageCopy:
             labels[key.strip()] = label.strip()
     return PageCopy(heading=" ".join(blocks["heading"].split()),
                     paragraphs=_paragraphs(blocks.get("paragraphs", "")),
-                    button=" ".join(blocks.get("button", "").split()), labels=labels)
+                    button=" ".join(blocks.get("button", "").split()), labels=labels,
+                    note=" ".join(blocks.get("note", "").split()))
 
 
 def text(name: str, **context: Any) -> str:

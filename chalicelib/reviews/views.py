@@ -65,6 +65,7 @@ def agency_view(item: Item) -> dict[str, Any]:
         "confirmed_at": item.get("confirmed_at"), "published_at": item.get("published_at"),
         "comment": comment_view(item), "reconfirmed_on": item.get("reconfirmed_on"),
         "open_report_id": item.get("open_report_id"),
+        "invited": bool(item.get("invited")),
     }
     return view
 

@@ -147,3 +147,15 @@ def register(api: Api) -> None:
 
         return ctx.container.reviews.report(ctx.agency_id, ctx.params["review_id"],
                                             ctx.body(ReportInput))
+
+    @api.route("/agency/review-invitations", methods=["POST"], auth="agency", status=201)
+    def invite_review(ctx: RequestContext) -> Any:
+        from chalicelib.reviews.invitations import InvitationInput
+
+        return ctx.container.reviews.invite(ctx.agency_id, ctx.body(InvitationInput),
+                                            ctx.actor)
+
+    @api.route("/agency/review-invitations", auth="agency")
+    def review_invitations(ctx: RequestContext) -> Any:
+        return ctx.container.reviews.agency_invitations(
+            ctx.agency_id, ctx.query("address_id"), ctx.query("cursor"), ctx.query("limit"))

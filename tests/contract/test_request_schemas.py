@@ -24,6 +24,7 @@ from chalicelib.privacy.model import (
     NewRelation,
     SettingsInput,
 )
+from chalicelib.reviews.invitations import InvitationInput
 from chalicelib.reviews.model import (
     AnswerRequestInput,
     CommentInput,
@@ -61,6 +62,7 @@ MODELS: dict[str, type[BaseModel]] = {
     "qaResolve": ResolveInput,
     "agencyComment": CommentInput,
     "agencyReport": ReportInput,
+    "inviteReview": InvitationInput,
     "createAddress": NewAddress,
     "bulkDeleteAddresses": AddressIds,
     "addActivity": ActivityInput,

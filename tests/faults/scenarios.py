@@ -406,6 +406,36 @@ def correction_link(w: World) -> Act:
     return _form(w, w.link("correction"), "correction=Neue+Telefonnummer%3A+0171+999")
 
 
+def _invited(w: World) -> None:
+    """A buyer of a property, invited to review: the mail with both links is out."""
+    address_id, property_id = w.address(), w.property()
+    w.ok(w.http.post(f"/agency/properties/{property_id}/relations",
+                     {"address_id": address_id, "role": "buyer"}, token=DEMO), 201)
+    w.ok(w.http.post("/agency/review-invitations", {"address_id": address_id,
+                                                     "property_id": property_id},
+                     token=DEMO), 201)
+
+
+def invite_review(w: World) -> Act:
+    address_id, property_id = w.address(), w.property()
+    w.ok(w.http.post(f"/agency/properties/{property_id}/relations",
+                     {"address_id": address_id, "role": "tenant"}, token=DEMO), 201)
+    return _call(w, "POST", "/agency/review-invitations",
+                 {"address_id": address_id, "property_id": property_id})
+
+
+def invited_review_link(w: World) -> Act:
+    _invited(w)
+    return _form(w, w.link("review-invite"),
+                 "rating=4&title=Gute+Betreuung&reviewer_name=Eva+M.&text="
+                 "Die+Besichtigungen+waren+gut+organisiert+und+puenktlich.")
+
+
+def invitation_objection_link(w: World) -> Act:
+    _invited(w)
+    return _form(w, w.link("review-invite-objection"))
+
+
 LINK = "/links/{purpose}/{token}"
 
 SCENARIOS = [
@@ -465,6 +495,11 @@ SCENARIOS = [
              archive_property),
     Scenario("relate address", "POST", "/agency/properties/{property_id}/relations", relate,
              201),
+    Scenario("invite for a review", "POST", "/agency/review-invitations", invite_review, 201),
+    Scenario("invited review link", "POST", "/links/review-invite/{token}",
+             invited_review_link),
+    Scenario("invitation objection link", "POST", "/links/review-invite-objection/{token}",
+             invitation_objection_link),
     Scenario("consent link", "POST", "/links/consent/{token}", consent_link),
     Scenario("deletion link", "POST", "/links/deletion-request/{token}", deletion_link),
     Scenario("correction link", "POST", "/links/correction/{token}", correction_link),

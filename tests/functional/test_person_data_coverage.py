@@ -19,7 +19,7 @@ from chalicelib import ops
 from chalicelib.config import Settings
 from chalicelib.personal_data import Controller, Registry
 from tests.faults.scenarios import SCENARIOS, World
-from tests.faults.worlds import all_items
+from tests.faults.worlds import all_items, fresh_world
 from tests.functional.reviews.support import source_ip
 
 LOGICAL_TABLES = ("core", "tours", "addresses", "reviews", "ledger")
@@ -65,21 +65,6 @@ class Writes:
                 self.keys.add((self.names.get(table, table), item["pk"], item["sk"]))
 
 
-def fresh_world(container: Any, clock: Any) -> None:
-    """Empty moto, then the tables, sender and demo agencies/tokens as the ``container``
-    fixture prepares them (without the user pool's people: no scenario signs in, and a
-    reset pool would need the container's cached pool id renewed)."""
-    from moto.core.base_backend import BackendDict
-
-    from devstack.environment import prepare_aws, seed_demo
-    from tests.conftest import START
-
-    BackendDict.reset()
-    prepare_aws(container.settings)
-    clock.set(START)
-    seed_demo(container, people=False)
-
-
 def _plain(value: Any) -> str:
     return value["S"] if isinstance(value, dict) else value
 
@@ -121,11 +106,17 @@ def test_every_item_kind_written_has_a_holder_or_holds_no_personal_data(
         fresh_world(container, clock)
         tour = world.tour("manual")
         world.register(tour, email="eva@example.org")
-        world.confirmed_review(email="eva@example.org")
-        for action in ("export_person", "erase_person"):
-            answer = ops.handle({"action": action, "agency_id": "demo",
-                                 "email": "eva@example.org"}, container)
-            assert answer["ok"], answer
+        review_id = world.confirmed_review(email="eva@example.org")
+        # A notice (DSA Art. 16) with the notifier's email: its index names the notifier.
+        # (The notice route has no fault scenario yet, so it is filed here.)
+        world.ok(http.post(f"/agencies/demo/reviews/{review_id}/notices",
+                           {"reason": "Diese Bewertung ist unwahr und beleidigend.",
+                            "email": "nachbar@example.org", "name": "Nina"}), 202)
+        for email in ("eva@example.org", "nachbar@example.org"):
+            for action in ("export_person", "erase_person"):
+                answer = ops.handle({"action": action, "agency_id": "demo",
+                                     "email": email}, container)
+                assert answer["ok"], answer
         container.suppressions.suppress("bounced@example.org", "bounce", None, "feedback-1")
         writes.stored(region)
 
@@ -137,7 +128,8 @@ def test_every_item_kind_written_has_a_holder_or_holds_no_personal_data(
     # (For the holders these scenarios feed; staff accounts and webhook deliveries need
     # the user pool's people and subscriptions, which the scenarios do not set up.)
     for holder, kind in registry.kinds():
-        if holder.name in ("addresses", "tours", "links", "mail", "reviews"):
+        if holder.name in ("addresses", "tours", "links", "mail", "reviews",
+                           "review_invitations"):
             assert any(kind.matches(*k) for k in writes.keys), (holder.name, kind)
 
 
@@ -161,4 +153,5 @@ def test_holders_state_their_controller_and_art30_facts(container: Any) -> None:
     # Who wrote a review and what they answered is the platform's: never the agency's.
     assert registry.get("reviews").controller is Controller.PLATFORM
     assert "reviews" not in [h.name for h in registry.agency()]
-    assert {"addresses", "tours", "links", "mail"} <= {h.name for h in registry.agency()}
+    assert {"addresses", "tours", "links", "mail",
+            "review_invitations"} <= {h.name for h in registry.agency()}

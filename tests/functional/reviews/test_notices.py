@@ -70,3 +70,27 @@ def test_notices_need_a_public_review_of_that_agency_and_a_reason(http, outbox):
                               text="Der Makler ist ein B3trüg3r, Termine hat er nie eingehalten.")
     assert http.post(f"/agencies/demo/reviews/{held['review_id']}/notices",
                      {"reason": REASON}).status == 404  # not public
+
+
+def test_the_notifiers_notices_are_exported_and_erased_with_them(http, outbox, container):
+    from chalicelib import ops
+
+    review = submit_and_confirm(http, outbox, email="eva@example.org", text=TEXT)
+    filed = notice(http, review, email="nachbar@example.org", name="Nina Nachbar")
+    assert filed.status == 202
+    answer = ops.handle({"action": "export_person", "agency_id": "demo",
+                         "email": "Nachbar@Example.org"}, container)
+    assert answer["ok"], answer
+    [exported] = answer["review_notices"]
+    assert exported["reason"] == REASON and exported["name"] == "Nina Nachbar"
+    assert answer["reviews"] == []  # a notifier, no reviewer
+
+    erased = ops.handle({"action": "erase_person", "agency_id": "demo",
+                         "email": "nachbar@example.org", "reason": "Art. 17"}, container)
+    assert erased["ok"] and erased["review_notices_erased"] == [filed.json["notice_id"]]
+    [kept] = http.get("/qa/notices", token=QA).json["notices"]
+    assert kept["notice_id"] == filed.json["notice_id"]  # QA keeps that it was filed
+    assert kept["email"] is None and kept["name"] is None and "Art. 17" in kept["reason"]
+    again = ops.handle({"action": "export_person", "agency_id": "demo",
+                        "email": "nachbar@example.org"}, container)
+    assert again["error"]["code"] == "not_found"
