@@ -25,6 +25,8 @@ from chalicelib.storage.dynamo import (
 )
 from chalicelib.validation import validate_model
 
+# What a property's relation list shows of each address.
+RELATION_FIELDS = ("first_name", "last_name", "company", "email", "gdpr_status")
 PUBLIC_PROPERTY = ("property_id", "title", "status", "created_at", "archived_at", "archived_on")
 
 
@@ -112,6 +114,27 @@ class PropertyService:
             return {"property_id": property_id, "address_id": data.address_id,
                     "role": data.role, "created_at": iso(now)}
         raise Unavailable(retry_after=1)
+
+    def relations(self, agency_id: str, property_id: str) -> dict[str, Any]:
+        """The property's owners, buyers and tenants with the name and email of each (the
+        dashboard's "Bewertung anfragen" for a property's buyers and tenants): one Query of
+        the agency's relation items for the property, one BatchGetItem of the addresses."""
+        self.require(agency_id, property_id)
+        found: list[Item] = []
+        start: dict[str, Any] | None = None
+        while True:
+            items, start = self.table.query(
+                Condition("{pk} = {:p} AND begins_with({sk}, {:s})", p=f"AGENCY#{agency_id}",
+                          s=f"RELATION#{property_id}#"), limit=100, start_key=start,
+                consistent=True)
+            found.extend(items)
+            if start is None:
+                break
+        addresses = self.book.get_many(agency_id, [r["address_id"] for r in found])
+        return {"relations": [
+            {"address_id": r["address_id"], "role": r["role"], "created_at": r["created_at"],
+             "address": {k: addresses[r["address_id"]].get(k) for k in RELATION_FIELDS}}
+            for r in found if r["address_id"] in addresses]}
 
     # -- archive -------------------------------------------------------------------------
 

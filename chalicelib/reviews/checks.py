@@ -17,6 +17,7 @@ from typing import Protocol
 
 from chalicelib.reviews import similarity
 from chalicelib.reviews.lexicon import Lexicon, default_lexicon
+from chalicelib.reviews.texts import COUNT_TEXTS
 
 
 @dataclass(frozen=True)
@@ -174,9 +175,7 @@ def multiple_review(review: ReviewUnderCheck, evidence: Evidence) -> list[Findin
     if review.ip_hash:
         count = evidence.reviews_from_ip_within_24h()
         if count >= IP_REVIEWS_PER_DAY:
-            findings.append(Finding("multiple_review", f"{count} Bewertungen dieses Maklers von "
-                                                       f"derselben IP-Adresse innerhalb von "
-                                                       f"24 Stunden."))
+            findings.append(Finding("multiple_review", COUNT_TEXTS["ip_reviews"](count)))
     return findings
 
 

@@ -18,6 +18,7 @@ from chalicelib.reviews.context import ReviewContext
 from chalicelib.reviews.listing import verification_notice
 from chalicelib.reviews.mails import stars
 from chalicelib.reviews.model import PUBLIC_STATUSES
+from chalicelib.reviews.texts import reviews_counted
 from chalicelib.reviews.views import average, public_view
 
 PROFILE_PAGE_SIZE = 50
@@ -80,7 +81,7 @@ class PublicFace:
                       notice=verification_notice(ctx.settings.review_reverify_share_per_year),
                       controller=controller, ld_json=ld, base_url=base,
                       qa_email=ctx.settings.review_qa_email,
-                      review_word="Bewertung" if count == 1 else "Bewertungen")
+                      count_text=reviews_counted(count))
 
     def badge(self, agency_id: str) -> str:
         agency = self.ctx.agency(agency_id)
@@ -89,4 +90,4 @@ class PublicFace:
         filled = round(avg) if avg is not None else 0
         return render("review_badge.svg", name=name, count=count,
                       average=german_number(avg) if avg is not None else None,
-                      filled=filled, review_word="Bewertung" if count == 1 else "Bewertungen")
+                      filled=filled, count_text=reviews_counted(count))

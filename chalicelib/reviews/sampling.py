@@ -15,16 +15,17 @@ from typing import Any
 from chalicelib.clock import berlin_date, iso, parse_iso
 from chalicelib.reviews import schedule
 from chalicelib.reviews.context import ReviewContext
+from chalicelib.reviews.texts import COUNT_TEXTS
 from chalicelib.storage.dynamo import Item
 
+BURST_SIZE = 5
 FLAG_SOURCES = {
     "qa": "Von der Qualitätssicherung markiert",
     "kept_with_findings": "Trotz Befunden veröffentlicht",
     "kept_after_report": "Nach einer Meldung beibehalten",
-    "burst": "Teil einer Häufung (mindestens 5 Bewertungen neuer Personen binnen 24 Stunden)",
+    "burst": COUNT_TEXTS["burst_flag"](BURST_SIZE),
     "borderline": "Text ähnelt einer anderen Bewertung",
 }
-BURST_SIZE = 5
 PLAN_FIELDS = ("reverify_ask_on", "reverify_period")
 
 

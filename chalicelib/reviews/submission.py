@@ -21,6 +21,7 @@ from chalicelib.reviews.evidence import DynamoEvidence
 from chalicelib.reviews.model import AWAITING, PUBLISHED, ReviewInput, transition
 from chalicelib.reviews.repository import apply_changes
 from chalicelib.reviews.signals import ip_key
+from chalicelib.reviews.texts import COUNT_TEXTS
 from chalicelib.secrets_util import new_id
 from chalicelib.storage.dynamo import Condition, Item, Transaction, TransactionCancelled
 from chalicelib.validation import email_key
@@ -193,8 +194,7 @@ class Submissions:
         count = len(evidence.burst_neighbours()) + 1
         if count < sampling.BURST_SIZE:
             return None
-        return (f"{count} Bewertungen von neuen E-Mail-Adressen für diesen Makler "
-                "innerhalb von 24 Stunden.")
+        return COUNT_TEXTS["burst"](count)
 
     def _flag_burst_neighbours(self, tx: Transaction, evidence: DynamoEvidence, reason: str,
                                now: datetime) -> None:

@@ -11,6 +11,7 @@ blocks are safe there.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,3 +52,28 @@ def text(name: str, **context: Any) -> str:
     ``review_texts.txt``, its lines joined into one paragraph."""
     rendered = render_blocks(TEXTS_TEMPLATE, name, **context)
     return " ".join(_paragraphs(rendered[name]))
+
+
+# -- counts ----------------------------------------------------------------------------------
+
+def counted(n: int, one: str, many: str) -> str:
+    """The one pluralisation helper of the review texts: "0 Bewertungen", "1 Bewertung",
+    "2 Bewertungen" (the QA console's twin is ``static/ui/plural.js``)."""
+    return f"{n} {one if n == 1 else many}"
+
+
+def reviews_counted(n: int) -> str:
+    return counted(n, "Bewertung", "Bewertungen")
+
+
+# Every count-bearing text of the checks, the flags and the public face, by name: the
+# callers build their text here, and tests/unit/test_plurals.py renders each with 0, 1, 2.
+COUNT_TEXTS: dict[str, Callable[[int], str]] = {
+    "reviews": reviews_counted,
+    "ip_reviews": lambda n: f"{reviews_counted(n)} dieses Maklers von derselben IP-Adresse "
+                            "innerhalb von 24 Stunden.",
+    "burst": lambda n: f"{reviews_counted(n)} von neuen E-Mail-Adressen für diesen Makler "
+                       "innerhalb von 24 Stunden.",
+    "burst_flag": lambda n: f"Teil einer Häufung (mindestens {reviews_counted(n)} neuer "
+                            "Personen binnen 24 Stunden)",
+}

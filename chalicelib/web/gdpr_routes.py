@@ -30,6 +30,10 @@ def register(api: Api) -> None:
     def archive_property(ctx: RequestContext) -> Any:
         return ctx.container.gdpr.properties.archive(ctx.agency_id, ctx.params["property_id"])
 
+    @api.route("/agency/properties/{property_id}/relations", auth="agency")
+    def property_relations(ctx: RequestContext) -> Any:
+        return ctx.container.gdpr.properties.relations(ctx.agency_id, ctx.params["property_id"])
+
     @api.route("/agency/properties/{property_id}/relations", methods=["POST"], auth="agency",
                status=201)
     def relate(ctx: RequestContext) -> Any:

@@ -362,7 +362,7 @@ def test_delete_from_the_worklist_only_after_confirming(
     row.get_by_label(f"Auswählen: Eva {name}").check()
     worklist.get_by_role("button", name="Löschen").click()
 
-    dialog = page.get_by_role("dialog", name="1 Adresse(n) endgültig löschen?")
+    dialog = page.get_by_role("dialog", name="1 Adresse endgültig löschen?")
     dialog.wait_for()
     # The dialog is modal and starts on the harmless button; Escape cancels.
     assert page.evaluate("document.activeElement.textContent") == "Abbrechen"
@@ -373,7 +373,7 @@ def test_delete_from_the_worklist_only_after_confirming(
     worklist.get_by_role("button", name="Löschen").click()
     page.get_by_role("dialog").get_by_role("button", name="Endgültig löschen").click()
     page.locator("[data-worklist=deletion-requested]").get_by_role("status").filter(
-        has_text="1 Adresse(n) gelöscht").wait_for()
+        has_text="1 Adresse gelöscht").wait_for()
     assert stack.call("GET", f"/agency/addresses/{address_id}", token=DEMO).status == 404
     assert page.locator(f"tr[data-address-id='{address_id}']").count() == 0
 

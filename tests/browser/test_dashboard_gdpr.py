@@ -125,7 +125,7 @@ def test_properties_created_archived_and_related_in_the_dashboard(live: Running,
     page.locator("tr", has_text=title).get_by_role("button", name="Archivieren").click()
     done = page.get_by_role("status").filter(has_text="archiviert")
     done.wait_for()
-    assert "Speichern-Bis-Datum gesetzt für 1 Adresse(n)" in done.inner_text()
+    assert "Speichern-Bis-Datum gesetzt für 1 Adresse." in done.inner_text()
     assert page.locator("tr", has_text=title).get_by_text("archiviert").count() >= 1
     stored = stack.call("GET", f"/agency/addresses/{lead['address_id']}", token=DEMO).json
     assert stored["store_until"] and stored["store_until_reason"] == "Objekt archiviert"

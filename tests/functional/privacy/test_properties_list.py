@@ -28,3 +28,24 @@ def test_lists_active_and_archived_per_agency_with_a_cursor(http: Any) -> None:
         == ["Fremd"]
     assert http.get("/agency/properties?cursor=%%%", token=DEMO).status == 422
     assert http.get("/agency/properties?limit=0", token=DEMO).status == 422
+
+
+def test_a_propertys_relations_with_names(http: Any) -> None:
+    property_id = create_property(http, "Altbau")
+    other_property = create_property(http, "Neubau")
+    people = {}
+    for role, first in (("owner", "Otto"), ("buyer", "Berta"), ("tenant", "Tina")):
+        reply = http.post("/agency/addresses", {"first_name": first, "last_name": "Muster",
+                                                "email": f"{first.lower()}@example.org"},
+                          token=DEMO)
+        people[role] = reply.json["address_id"]
+        assert http.post(f"/agency/properties/{property_id}/relations",
+                         {"address_id": people[role], "role": role}, token=DEMO).status == 201
+    assert http.post(f"/agency/properties/{other_property}/relations",
+                     {"address_id": people["owner"], "role": "buyer"}, token=DEMO).status == 201
+    body = ok(http.get(f"/agency/properties/{property_id}/relations", token=DEMO))
+    got = {(r["role"], r["address_id"], r["address"]["first_name"]) for r in body["relations"]}
+    assert got == {("owner", people["owner"], "Otto"), ("buyer", people["buyer"], "Berta"),
+                   ("tenant", people["tenant"], "Tina")}
+    assert http.get(f"/agency/properties/{property_id}/relations", token=OTHER).status == 404
+    assert http.get("/agency/properties/unknown/relations", token=DEMO).status == 404

@@ -13,6 +13,8 @@ import { page, badge, message, table, fullName, qs } from "/dashboard/views.js";
 import { openTab, showInTab } from "/dashboard/printable.js";
 import { profileForm } from "/dashboard/profile.js";
 import { allProperties } from "/dashboard/properties.js";
+import { invitationCard } from "/dashboard/invitations.js";
+import { counted } from "/ui/plural.js";
 
 // The contract's contact fields in form order: [name, label, input type] (none: a select).
 const CONTACT_FIELDS = [
@@ -243,6 +245,8 @@ export async function addressPreview(main, addressId) {
     api("GET", "/agency/users").catch(() => ({ users: [] })),
   ]);
   const address = preview.address;
+  const invitations = (preview.relations || []).length
+    ? await invitationCard(address, preview, await allProperties()) : null;
   const box = message();
   if (flash) {
     showOk(box, flash);
@@ -279,6 +283,7 @@ export async function addressPreview(main, addressId) {
         (preview.interest_properties || []).length
           ? el("p", {}, "Interesse an: " + preview.interest_properties.join(", ")) : null)),
     gdprForm(address, preview, settings, box, reload),
+    invitations,
     el("section", { class: "card", "aria-labelledby": "activities-title" },
       el("h3", { id: "activities-title" }, "Aktivitäten"),
       activities.length ? el("ol", { class: "activities" }, activities.map((a) => el("li", {},
@@ -597,7 +602,7 @@ function worklist(name, title, hint, first, reload) {
   });
   remove.addEventListener("click", async () => {
     const chosen = selected();
-    const sure = await confirmDialog(chosen.length + " Adresse(n) endgültig löschen?",
+    const sure = await confirmDialog(counted(chosen.length, "Adresse", "Adressen") + " endgültig löschen?",
       chosen.map(fullName).join(", ") + " – mit allen Aktivitäten, Nachweisen und Registrierungen. "
       + "Das lässt sich nicht rückgängig machen.", "Endgültig löschen", true);
     if (!sure) return;
@@ -606,7 +611,7 @@ function worklist(name, title, hint, first, reload) {
       const names = Object.fromEntries(chosen.map((a) => [a.address_id, fullName(a)]));
       const result = await api("POST", "/agency/addresses/bulk-delete", { address_ids: chosen.map((a) => a.address_id) });
       const refused = (result.refused || []).map((r) => ({ ...r, name: names[r.address_id] }));
-      const text = (result.deleted || []).length + " Adresse(n) gelöscht."
+      const text = counted((result.deleted || []).length, "Adresse", "Adressen") + " gelöscht."
         + (refused.length ? " Nicht gelöscht – " + reasonList(refused) + "." : "");
       await reload();
       showOk(document.querySelector('[data-worklist="' + name + '"] .message'), text);

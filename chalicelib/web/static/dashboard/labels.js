@@ -57,6 +57,26 @@ export const ACTIVITY = {
   note: "Notiz",
   gdpr: "DSGVO",
   suggestion: "Änderungsvorschlag",
+  review_invitation: "Bewertungseinladung",
+};
+
+export const ROLE = { owner: "Eigentümer", buyer: "Käufer", tenant: "Mieter" };
+
+export const INVITATION_STATUS = {
+  sent: ["Eingeladen", "warn"],
+  reviewed: ["Bewertung abgegeben", "ok"],
+  expired: ["Abgelaufen", ""],
+  objected: ["Widersprochen", "danger"],
+};
+
+// Why the API did not send an invitation (409 codes of POST /agency/review-invitations).
+export const INVITE_REFUSED = {
+  already_invited: "bereits eingeladen",
+  objected: "hat weiteren Einladungen widersprochen",
+  no_email: "keine E-Mail-Adresse",
+  deletion_requested: "Löschung angefordert",
+  no_customer_relation: "nicht als Eigentümer, Käufer oder Mieter eingetragen",
+  controller_details_missing: "Angaben zum Verantwortlichen fehlen",
 };
 
 // The kinds an agent may enter by hand (the API's "gdpr" entries are written by the system).

@@ -1,12 +1,15 @@
 // Properties ("Immobilien"): create, list, archive (showing for whom the automatic
-// Speichern-Bis-Datum was set and who is excluded, with the reason), and the owner, buyer
-// and tenant relations, the address picked from the address book's search.
+// Speichern-Bis-Datum was set and who is excluded, with the reason), the owner, buyer
+// and tenant relations, the address picked from the address book's search, and
+// "Bewertung anfragen" for the property's buyers and tenants (invitations.js).
 
 import { api, el, field, hideMessage, markInvalid, showError, showOk } from "/ui/common.js";
+import { counted } from "/ui/plural.js";
 import { page, message, table, fullName, qs, allPages } from "/dashboard/views.js";
+import { ROLE } from "/dashboard/labels.js";
+import { bulkInviteButton } from "/dashboard/invitations.js";
 
 const STATUS = { active: "aktiv", archived: "archiviert" };
-const ROLE = { owner: "Eigentümer", buyer: "Käufer", tenant: "Mieter" };
 const EXCLUDED = {
   manual_date: "Speichern-Bis-Datum manuell gesetzt",
   consented: "DSGVO-Status „Speicherung zugestimmt“",
@@ -50,7 +53,7 @@ export async function listProperties(main) {
     el("td", {}, p.title), el("td", {}, el("code", {}, p.property_id)),
     el("td", {}, STATUS[p.status] || p.status + (p.archived_on ? "" : "")),
     el("td", {}, p.archived_on || "–"),
-    el("td", {}, p.status === "active" ? archiveButton(p, box, reload) : "–", " ", relationButton(p, box))));
+    el("td", {}, p.status === "active" ? archiveButton(p, box, reload) : "–", " ", relationButton(p, box), " ", bulkInviteButton(p, box))));
   page(main, "Immobilien", box,
     el("p", { class: "muted" }, "Beim Archivieren erhalten die Interessenten automatisch ein "
       + "Speichern-Bis-Datum (Einstellung unter DSGVO); Eigentümer, Käufer und Mieter sind ausgenommen."),
@@ -69,7 +72,7 @@ function archiveButton(property, box, reload) {
       const excluded = (result.excluded || []).map((e) => e.address_id + ": " + (EXCLUDED[e.reason] || e.reason));
       await reload();
       showOk(document.querySelector("#main .message"), "„" + property.title + "“ archiviert. "
-        + (result.auto_store_until ? "Speichern-Bis-Datum gesetzt für " + set + " Adresse(n)." : "Automatisches Speichern-Bis-Datum ist ausgeschaltet.")
+        + (result.auto_store_until ? "Speichern-Bis-Datum gesetzt für " + counted(set, "Adresse", "Adressen") + "." : "Automatisches Speichern-Bis-Datum ist ausgeschaltet.")
         + (excluded.length ? " Ausgenommen: " + excluded.join("; ") + "." : ""));
     } catch (error) {
       button.disabled = false;

@@ -7,6 +7,10 @@ import {
   showError, showOk, hideMessage, markInvalid, formatDate, formatDateTime, ApiError,
 } from "/ui/common.js";
 import { REVIEW_STATUS, REPORT_CATEGORY } from "/dashboard/labels.js";
+import { queueSummary } from "/qa-console/counts.js";
+
+// The QA promise of the verification notice (FREIGABE_REVIEW_SLA_WORKING_DAYS, default 2).
+const SLA_WORKING_DAYS = 2;
 
 const main = document.getElementById("main");
 const nav = document.getElementById("nav");
@@ -50,11 +54,6 @@ const FIELD_LABELS = { decision: "Entscheidung", reason: "Begründung", category
 configure({ tokenKey: "freigabe.qa", onUnauthorized: showSignIn });
 
 // -- helpers ------------------------------------------------------------------------------
-
-// One helper for every count: "1 Bewertung", "2 Bewertungen", "0 Bewertungen".
-function counted(n, one, many) {
-  return n + " " + (n === 1 ? one : many);
-}
 
 function label(map, code) {
   const entry = map[code];
@@ -175,8 +174,7 @@ async function queueView() {
   el("td", {}, formatDateTime(r.confirmed_at || r.submitted_at)),
   dueCell(r.due_by)));
   show(heading("Prüfliste"),
-    el("p", { class: "muted", id: "queue-summary" }, counted(reviews.length, "Bewertung", "Bewertungen") + " in Prüfung" +
-      (late ? ", davon " + late + " überfällig" : "") + ". Frist: 2 Werktage nach Bestätigung."),
+    el("p", { class: "muted", id: "queue-summary" }, queueSummary(reviews.length, late, SLA_WORKING_DAYS)),
     reviews.length ? el("div", { class: "table-wrap" }, el("table", { id: "queue" },
       el("caption", {}, "Bewertungen in Prüfung, älteste Frist zuerst"),
       el("thead", {}, el("tr", {}, ["Bewertung", "Sterne", "Befunde", "Bestätigt", "Fällig bis"]
