@@ -9,6 +9,7 @@ from chalicelib.errors import ValidationFailed
 from chalicelib.privacy import search
 from chalicelib.privacy.addresses import AddressBook, public_address
 from chalicelib.storage import cursor
+from chalicelib.storage.cursor import Page
 from chalicelib.storage.dynamo import Condition
 
 QUERY_PAGE = 1000
@@ -23,14 +24,15 @@ class AddressFinder:
         self.table = book.table
 
     def find(self, agency_id: str, *, email: str | None, q: str | None,
-             cursor_value: str | None, limit: int = 100) -> dict[str, Any]:
+             page: Page) -> dict[str, Any]:
+        _ = page.limit  # parsed first: a bad limit is 422 also beside an email or a bad q
         if q is not None and email is not None:
             raise ValidationFailed({"q": "Entweder q oder email angeben, nicht beides."})
         if q is not None:
-            return self.complete(agency_id, q, cursor_value, limit)
+            return self.complete(agency_id, q, page)
         if email:
             return self.by_email(agency_id, email)
-        return self.page(agency_id, cursor_value, limit)
+        return self.page(agency_id, page)
 
     def by_email(self, agency_id: str, email: str) -> dict[str, Any]:
         # Longer than any valid address (and DynamoDB refuses sort keys over 1 KB).
@@ -40,20 +42,19 @@ class AddressFinder:
         item = self.book.get(agency_id, address_id) if address_id else None
         return {"addresses": [public_address(item)] if item else [], "next_cursor": None}
 
-    def page(self, agency_id: str, cursor_value: str | None, limit: int) -> dict[str, Any]:
-        after = cursor.decode(cursor_value, "ADDRESS#")
+    def page(self, agency_id: str, page: Page) -> dict[str, Any]:
+        after = page.after("ADDRESS#")
         start = {"pk": f"AGENCY#{agency_id}", "sk": after} if after else None
         items, last = self.table.query(
             Condition("{pk} = {:p} AND begins_with({sk}, {:s})",
                       p=f"AGENCY#{agency_id}", s="ADDRESS#"),
-            limit=limit, start_key=start)
+            limit=page.limit, start_key=start)
         return {"addresses": [public_address(i) for i in items],
                 "next_cursor": cursor.encode(last["sk"]) if last else None}
 
     # -- the completion ----------------------------------------------------------------
 
-    def complete(self, agency_id: str, q: str, cursor_value: str | None, limit: int
-                 ) -> dict[str, Any]:
+    def complete(self, agency_id: str, q: str, page: Page) -> dict[str, Any]:
         if len(q) > MAX_Q:
             raise ValidationFailed({"q": f"Höchstens {MAX_Q} Zeichen."})
         query_terms = search.terms(q)
@@ -61,7 +62,7 @@ class AddressFinder:
             raise ValidationFailed({"q": "Mindestens ein Suchbegriff mit 2 Zeichen."})
         if len(query_terms) > MAX_TERMS:
             raise ValidationFailed({"q": f"Höchstens {MAX_TERMS} Suchbegriffe."})
-        after = cursor.decode(cursor_value, CURSOR_PREFIX)
+        after = page.after(CURSOR_PREFIX)
         position = after[len(CURSOR_PREFIX):] if after else None
         found: dict[str, str] | None = None
         for prefixes in query_terms:
@@ -73,13 +74,13 @@ class AddressFinder:
                 return {"addresses": [], "next_cursor": None}
         ordered = sorted((o, a) for a, o in (found or {}).items()
                          if position is None or o > position)
-        page = ordered[:limit]
-        items = self.book.get_many(agency_id, [a for _, a in page])
-        addresses = [public_address(items[a]) for _, a in page
+        shown = ordered[:page.limit]
+        items = self.book.get_many(agency_id, [a for _, a in shown])
+        addresses = [public_address(items[a]) for _, a in shown
                      if a in items and search.matches(items[a], query_terms)]
-        more = len(ordered) > limit
+        more = len(ordered) > page.limit
         return {"addresses": addresses,
-                "next_cursor": cursor.encode(CURSOR_PREFIX + page[-1][0]) if more else None}
+                "next_cursor": cursor.encode(CURSOR_PREFIX + shown[-1][0]) if more else None}
 
     def _matching(self, agency_id: str, prefix: str) -> dict[str, str]:
         """address id → sort position of every address with a word starting ``prefix``:

@@ -15,6 +15,7 @@ from chalicelib.privacy.addresses import AddressBook, interest_pk, property_key,
 from chalicelib.privacy.model import NewProperty, NewRelation
 from chalicelib.privacy.settings import SettingsRepository
 from chalicelib.secrets_util import new_id
+from chalicelib.storage.cursor import Page
 from chalicelib.storage.dynamo import (
     Condition,
     ConditionFailed,
@@ -67,12 +68,13 @@ class PropertyService:
     def get(self, agency_id: str, property_id: str) -> dict[str, Any]:
         return public_property(self.require(agency_id, property_id))
 
-    def list(self, agency_id: str, cursor_value: str | None, limit: int) -> dict[str, Any]:
+    def list(self, agency_id: str, page: Page) -> dict[str, Any]:
         """The agency's properties (active and archived), page by page: the dashboard
         offers them wherever it asks for a property id."""
         from chalicelib.storage import cursor
 
-        after = cursor.decode(cursor_value, "PROPERTY#")
+        limit = page.limit
+        after = page.after("PROPERTY#")
         start = {"pk": f"AGENCY#{agency_id}", "sk": after} if after else None
         items, last = self.table.query(
             Condition("{pk} = {:p} AND begins_with({sk}, {:s})", p=f"AGENCY#{agency_id}",

@@ -13,6 +13,7 @@ from chalicelib.errors import NotFound
 from chalicelib.privacy import rules
 from chalicelib.privacy.addresses import AddressBook, gdpr_state, public_activity, public_address
 from chalicelib.storage import cursor
+from chalicelib.storage.cursor import Page
 from chalicelib.storage.dynamo import (
     Condition,
     Item,
@@ -64,11 +65,11 @@ class Worklists:
                 return members[:limit], members[limit - 1]["gdpr_sk"]
         return members, None
 
-    def page(self, agency_id: str, name: str, cursor_value: str | None, limit: int
-             ) -> dict[str, Any]:
+    def page(self, agency_id: str, name: str, page: Page) -> dict[str, Any]:
+        limit = page.limit
         if name not in MEMBERSHIP:
             raise NotFound("Unbekannte Liste.")
-        position = cursor.decode(cursor_value, f"{agency_id}#")
+        position = page.after(f"{agency_id}#")
         # The total is counted once, for the first page, and carried in the cursor: the
         # same on every page, and walking a long list costs no COUNT per page.
         after, total = _split(position)

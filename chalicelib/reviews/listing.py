@@ -14,12 +14,12 @@ from chalicelib.reviews.views import (
     TIME_POSITION,
     agency_view,
     average,
-    position,
     public_view,
     qa_view,
     report_view,
 )
 from chalicelib.storage import cursor
+from chalicelib.storage.cursor import Page
 
 
 def verification_notice(share_per_year: float) -> str:
@@ -31,13 +31,10 @@ class Listings:
     def __init__(self, ctx: ReviewContext) -> None:
         self.ctx = ctx
 
-    def public_reviews(self, agency_id: str, cursor_value: str | None,
-                       limit_value: str | None) -> dict[str, Any]:
+    def public_reviews(self, agency_id: str, page: Page) -> dict[str, Any]:
         repo = self.ctx.repo
         self.ctx.agency(agency_id)
-        limit = cursor.page_limit(limit_value, default=20)
-        after = position(cursor_value, TIME_POSITION)
-        items, last = repo.public_page(agency_id, limit, after)
+        items, last = repo.public_page(agency_id, page.limit, page.after(shape=TIME_POSITION))
         count, rating_sum = repo.summary(agency_id)
         return {
             "reviews": [public_view(i) for i in items if i["status"] in PUBLIC_STATUSES],
@@ -47,38 +44,32 @@ class Listings:
                 self.ctx.settings.review_reverify_share_per_year),
         }
 
-    def qa_reviews(self, status: str | None, cursor_value: str | None,
-                   limit_value: str | None) -> dict[str, Any]:
+    def qa_reviews(self, status: str | None, page: Page) -> dict[str, Any]:
         status = status or IN_REVIEW
         if status not in STATUSES or status == DELETED:
             raise ValidationFailed({"status": "Erlaubt: " + ", ".join(
                 s for s in STATUSES if s != DELETED) + "."})
-        limit = cursor.page_limit(limit_value, default=50, maximum=200)
-        after = position(cursor_value, QUEUE_POSITION)
-        items, last = self.ctx.repo.queue_page(f"QUEUE#{status}", limit, after)
+        items, last = self.ctx.repo.queue_page(f"QUEUE#{status}", page.limit,
+                                               page.after(shape=QUEUE_POSITION))
         return {"reviews": [qa_view(i) for i in items if i["status"] == status],
                 "next_cursor": cursor.encode(last) if last else None}
 
     def qa_review(self, review_id: str) -> dict[str, Any]:
         return qa_view(self.ctx.review(review_id))
 
-    def agency_reviews(self, agency_id: str, cursor_value: str | None,
-                       limit_value: str | None) -> dict[str, Any]:
-        limit = cursor.page_limit(limit_value, default=50, maximum=200)
-        after = position(cursor_value, TIME_POSITION)
-        items, last = self.ctx.repo.agency_page(agency_id, limit, after)
+    def agency_reviews(self, agency_id: str, page: Page) -> dict[str, Any]:
+        items, last = self.ctx.repo.agency_page(agency_id, page.limit,
+                                                page.after(shape=TIME_POSITION))
         return {"reviews": [agency_view(i) for i in items
                             if i["agency_id"] == agency_id and i["status"] != DELETED],
                 "next_cursor": cursor.encode(last) if last else None}
 
-    def qa_reports(self, status: str | None, cursor_value: str | None,
-                   limit_value: str | None) -> dict[str, Any]:
+    def qa_reports(self, status: str | None, page: Page) -> dict[str, Any]:
         status = status or "open"
         if status not in ("open", "resolved"):
             raise ValidationFailed({"status": "Erlaubt: open, resolved."})
-        limit = cursor.page_limit(limit_value, default=50, maximum=100)
-        after = position(cursor_value, QUEUE_POSITION)
-        reports, last = self.ctx.repo.reports_page(status, limit, after)
+        reports, last = self.ctx.repo.reports_page(status, page.limit,
+                                                   page.after(shape=QUEUE_POSITION))
         reviews = self.ctx.repo.get_reviews(r["review_id"] for r in reports)
         return {"reports": [report_view(r, reviews.get(r["review_id"])) for r in reports],
                 "next_cursor": cursor.encode(last) if last else None}

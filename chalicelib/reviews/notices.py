@@ -20,9 +20,10 @@ from chalicelib.reviews.context import ReviewContext
 from chalicelib.reviews.model import PUBLIC_STATUSES, Line, Text
 from chalicelib.reviews.repository import QUEUE_SHARDS, _shard, members, review_key
 from chalicelib.reviews.signals import ip_key
-from chalicelib.reviews.views import QUEUE_POSITION, position, qa_view
+from chalicelib.reviews.views import QUEUE_POSITION, qa_view
 from chalicelib.secrets_util import new_id
 from chalicelib.storage import cursor
+from chalicelib.storage.cursor import Page
 from chalicelib.storage.dynamo import Condition, Item, Transaction, TransactionCancelled, Update
 from chalicelib.validation import EmailStr, email_key, validate_model
 
@@ -174,14 +175,12 @@ class Notices:
                               reason=reason, qa_email=self.ctx.settings.review_qa_email),
             ref_kind="notice", ref_id=notice["notice_id"])]
 
-    def qa_notices(self, status: str | None, cursor_value: str | None,
-                   limit_value: str | None) -> dict[str, Any]:
+    def qa_notices(self, status: str | None, page: Page) -> dict[str, Any]:
         status = status or "open"
         if status not in ("open", "resolved"):
             raise ValidationFailed({"status": "Erlaubt: open, resolved."})
-        limit = cursor.page_limit(limit_value, default=50, maximum=100)
-        after = position(cursor_value, QUEUE_POSITION)
-        notices, last = self.ctx.repo.queue_page(f"QNOTICE#{status}", limit, after)
+        notices, last = self.ctx.repo.queue_page(f"QNOTICE#{status}", page.limit,
+                                                 page.after(shape=QUEUE_POSITION))
         reviews = self.ctx.repo.get_reviews(n["review_id"] for n in notices)
         return {"notices": [notice_view(n, reviews.get(n["review_id"])) for n in notices],
                 "next_cursor": cursor.encode(last) if last else None}

@@ -42,6 +42,7 @@ from chalicelib.reviews.signals import AgencyIpLog
 from chalicelib.reviews.submission import Submissions
 from chalicelib.reviews.sweep import ReviewSweep, SweepReport
 from chalicelib.reviews.takedown import Takedowns
+from chalicelib.storage.cursor import Page
 from chalicelib.storage.dynamo import Item, Table, Transaction
 
 if TYPE_CHECKING:
@@ -89,9 +90,8 @@ class ReviewService:
                user_agent: str | None) -> dict[str, Any]:
         return self.submissions.submit(agency_id, body, client_ip, user_agent)
 
-    def public_reviews(self, agency_id: str, cursor_value: str | None,
-                       limit_value: str | None) -> dict[str, Any]:
-        return self.listings.public_reviews(agency_id, cursor_value, limit_value)
+    def public_reviews(self, agency_id: str, page: Page) -> dict[str, Any]:
+        return self.listings.public_reviews(agency_id, page)
 
     def profile_page(self, agency_id: str) -> str:
         return self.public_face.profile(agency_id)
@@ -105,9 +105,8 @@ class ReviewService:
 
     # -- QA -------------------------------------------------------------------------------
 
-    def qa_reviews(self, status: str | None, cursor_value: str | None,
-                   limit_value: str | None) -> dict[str, Any]:
-        return self.listings.qa_reviews(status, cursor_value, limit_value)
+    def qa_reviews(self, status: str | None, page: Page) -> dict[str, Any]:
+        return self.listings.qa_reviews(status, page)
 
     def qa_review(self, review_id: str) -> dict[str, Any]:
         return self.listings.qa_review(review_id)
@@ -126,9 +125,8 @@ class ReviewService:
                       client_ip: str | None) -> dict[str, Any]:
         return self.notices.submit(agency_id, review_id, payload, client_ip)
 
-    def qa_notices(self, status: str | None, cursor_value: str | None,
-                   limit_value: str | None) -> dict[str, Any]:
-        return self.notices.qa_notices(status, cursor_value, limit_value)
+    def qa_notices(self, status: str | None, page: Page) -> dict[str, Any]:
+        return self.notices.qa_notices(status, page)
 
     def resolve_notice(self, notice_id: str, actor: Actor, payload: Payload) -> dict[str, Any]:
         return self.notices.resolve(notice_id, actor, payload)
@@ -136,9 +134,8 @@ class ReviewService:
     def takedown(self, review_id: str, actor: Actor, payload: Payload) -> dict[str, Any]:
         return self.takedowns.takedown(review_id, actor, payload)
 
-    def qa_reports(self, status: str | None, cursor_value: str | None,
-                   limit_value: str | None) -> dict[str, Any]:
-        return self.listings.qa_reports(status, cursor_value, limit_value)
+    def qa_reports(self, status: str | None, page: Page) -> dict[str, Any]:
+        return self.listings.qa_reports(status, page)
 
     def request_answer(self, report_id: str, kind: str, actor: Actor,
                        body: Body[AnswerRequestInput]) -> dict[str, Any]:
@@ -149,9 +146,8 @@ class ReviewService:
 
     # -- agency ---------------------------------------------------------------------------
 
-    def agency_reviews(self, agency_id: str, cursor_value: str | None,
-                       limit_value: str | None) -> dict[str, Any]:
-        return self.listings.agency_reviews(agency_id, cursor_value, limit_value)
+    def agency_reviews(self, agency_id: str, page: Page) -> dict[str, Any]:
+        return self.listings.agency_reviews(agency_id, page)
 
     def comment(self, agency_id: str, review_id: str, body: Body[CommentInput]) -> dict[str, Any]:
         return self.reports.comment(agency_id, review_id, body)

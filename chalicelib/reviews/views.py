@@ -9,25 +9,16 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from chalicelib.errors import ValidationFailed
 from chalicelib.reviews import texts
 from chalicelib.reviews.sampling import plan_view
-from chalicelib.storage import cursor
 from chalicelib.storage.dynamo import Item
 
 ANSWER_KINDS = ("statement", "proof")
 REVIEWER_ANSWER_FIELDS = ("answer", "answer_user_agent")
 
+# The sort-key shapes of the lists' cursors (``Page.after(shape=…)``).
 TIME_POSITION = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z#[a-z2-7]{26}$")
 QUEUE_POSITION = re.compile(r"^[0-9A-Za-z:.\-]{1,40}(#[0-9A-Za-z:.\-]{1,40}){1,2}$")
-
-
-def position(value: str | None, shape: re.Pattern[str]) -> str | None:
-    """A list cursor decoded and checked against the sort-key shape of its list."""
-    found = cursor.decode(value, "")
-    if found is not None and not shape.fullmatch(found):
-        raise ValidationFailed({"cursor": "Ungültiger Cursor."})
-    return found
 
 
 def comment_view(item: Item) -> dict[str, Any] | None:

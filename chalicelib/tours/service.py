@@ -20,6 +20,7 @@ from chalicelib.privacy.addresses import AddressBook
 from chalicelib.privacy.leads import Leads
 from chalicelib.secrets_util import new_id, same_secret, sha256_hex
 from chalicelib.storage import cursor
+from chalicelib.storage.cursor import Page
 from chalicelib.storage.dynamo import ConditionFailed, Item, Table, Transaction
 from chalicelib.tours.decisions import Decisions
 from chalicelib.tours.events import Emitter
@@ -134,11 +135,9 @@ class TourService:
                            code="version_conflict") from exc
         return public_tour(tour)
 
-    def list_registrations(self, agency_id: str, tour_id: str, cursor_value: str | None,
-                           limit: int = 100) -> dict[str, Any]:
+    def list_registrations(self, agency_id: str, tour_id: str, page: Page) -> dict[str, Any]:
         self._owned_tour(agency_id, tour_id)
-        after = cursor.decode(cursor_value, "REG#")
-        items, last = self.repo.list_registrations(tour_id, limit, after)
+        items, last = self.repo.list_registrations(tour_id, page.limit, page.after("REG#"))
         return {"registrations": [public_registration(i) for i in items],
                 "next_cursor": cursor.encode(last) if last else None}
 

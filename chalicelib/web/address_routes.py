@@ -10,7 +10,6 @@ from chalice import Response
 
 from chalicelib.body import Body, validated
 from chalicelib.errors import ValidationFailed
-from chalicelib.storage.cursor import page_limit
 from chalicelib.web.http import Api, RequestContext, html_response
 
 
@@ -36,7 +35,7 @@ def register(api: Api) -> None:
 
         return AddressFinder(ctx.container.addresses).find(
             ctx.agency_id, email=ctx.query("email"), q=ctx.query("q"),
-            cursor_value=ctx.query("cursor"), limit=page_limit(ctx.query("limit"), default=100))
+            page=ctx.page(default=100, maximum=100))
 
     @api.route("/agency/addresses", methods=["POST"], auth="agency", status=201)
     def create_address(ctx: RequestContext) -> Any:

@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.errors import ValidationFailed
-from chalicelib.storage.cursor import page_limit
 from chalicelib.web.http import Api, RequestContext
 
 
@@ -19,8 +18,8 @@ def register(api: Api) -> None:
 
     @api.route("/agency/properties", auth="agency")
     def list_properties(ctx: RequestContext) -> Any:
-        return ctx.container.gdpr.properties.list(ctx.agency_id, ctx.query("cursor"),
-                                                  page_limit(ctx.query("limit"), default=100))
+        return ctx.container.gdpr.properties.list(ctx.agency_id,
+                                                  ctx.page(default=100, maximum=100))
 
     @api.route("/agency/properties/{property_id}", auth="agency")
     def get_property(ctx: RequestContext) -> Any:
@@ -84,8 +83,8 @@ def register(api: Api) -> None:
 
 def _worklist(api: Api, name: str) -> None:
     def handler(ctx: RequestContext) -> Any:
-        limit = page_limit(ctx.query("limit"))
-        return ctx.container.gdpr.worklists.page(ctx.agency_id, name, ctx.query("cursor"), limit)
+        return ctx.container.gdpr.worklists.page(ctx.agency_id, name,
+                                                 ctx.page(default=50, maximum=100))
 
     handler.__name__ = "worklist_" + name.replace("-", "_")
     api.route(f"/agency/gdpr/widgets/{name}", auth="agency")(handler)

@@ -15,6 +15,7 @@ from chalice import Chalice, CORSConfig, Response
 from chalicelib.auth import roles
 from chalicelib.body import Body, M, validated
 from chalicelib.errors import AppError, MalformedBody, NotFound, PayloadTooLarge
+from chalicelib.storage.cursor import Page
 
 if TYPE_CHECKING:  # the wiring pulls in pydantic (Settings): not at cold start
     from chalicelib.auth.actor import Actor
@@ -93,6 +94,12 @@ class RequestContext:
 
     def query(self, name: str) -> str | None:
         return (self.request.query_params or {}).get(name)
+
+    def page(self, *, default: int = 50, maximum: int = 100, limit: bool = True) -> Page:
+        """``?cursor=`` and (unless ``limit=False``: a list of fixed page size) ``?limit=``
+        from 1 to ``maximum``, ``default`` when absent; parsed when the service asks."""
+        return Page(self.query("limit") if limit else None, self.query("cursor"),
+                    default=default, maximum=maximum)
 
     @property
     def client_ip(self) -> str | None:

@@ -47,15 +47,15 @@ def register(api: Api) -> None:
 
     @api.route("/agencies/{agency_id}/reviews", cors=PUBLIC_CORS)
     def public_reviews(ctx: RequestContext) -> Any:
-        return ctx.container.reviews.public_reviews(ctx.params["agency_id"], ctx.query("cursor"),
-                                                    ctx.query("limit"))
+        return ctx.container.reviews.public_reviews(ctx.params["agency_id"],
+                                                    ctx.page(default=20, maximum=100))
 
     # -- QA --------------------------------------------------------------------------------
 
     @api.route("/qa/reviews", auth="qa")
     def qa_reviews(ctx: RequestContext) -> Any:
-        return ctx.container.reviews.qa_reviews(ctx.query("status"), ctx.query("cursor"),
-                                                ctx.query("limit"))
+        return ctx.container.reviews.qa_reviews(ctx.query("status"),
+                                                ctx.page(default=50, maximum=200))
 
     @api.route("/qa/reviews/{review_id}", auth="qa")
     def qa_review(ctx: RequestContext) -> Any:
@@ -89,8 +89,8 @@ def register(api: Api) -> None:
 
     @api.route("/qa/notices", auth="qa")
     def qa_notices(ctx: RequestContext) -> Any:
-        return ctx.container.reviews.qa_notices(ctx.query("status"), ctx.query("cursor"),
-                                                ctx.query("limit"))
+        return ctx.container.reviews.qa_notices(ctx.query("status"),
+                                                ctx.page(default=50, maximum=100))
 
     @api.route("/qa/notices/{notice_id}/resolve", methods=["POST"], auth="qa")
     def qa_resolve_notice(ctx: RequestContext) -> Any:
@@ -100,8 +100,8 @@ def register(api: Api) -> None:
 
     @api.route("/qa/reports", auth="qa")
     def qa_reports(ctx: RequestContext) -> Any:
-        return ctx.container.reviews.qa_reports(ctx.query("status"), ctx.query("cursor"),
-                                                ctx.query("limit"))
+        return ctx.container.reviews.qa_reports(ctx.query("status"),
+                                                ctx.page(default=50, maximum=100))
 
     @api.route("/qa/reports/{report_id}/request-statement", methods=["POST"], auth="qa")
     def qa_request_statement(ctx: RequestContext) -> Any:
@@ -130,8 +130,8 @@ def register(api: Api) -> None:
 
     @api.route("/agency/reviews", auth="agency")
     def agency_reviews(ctx: RequestContext) -> Any:
-        return ctx.container.reviews.agency_reviews(ctx.agency_id, ctx.query("cursor"),
-                                                    ctx.query("limit"))
+        return ctx.container.reviews.agency_reviews(ctx.agency_id,
+                                                    ctx.page(default=50, maximum=200))
 
     @api.route("/agency/reviews/{review_id}/comment", methods=["PUT"], auth="agency")
     def agency_comment(ctx: RequestContext) -> Any:

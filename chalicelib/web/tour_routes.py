@@ -34,7 +34,7 @@ def register(api: Api) -> None:
     @api.route("/agency/tours/{tour_id}/registrations", auth="agency")
     def list_registrations(ctx: RequestContext) -> Any:
         return ctx.container.tours.list_registrations(
-            ctx.agency_id, ctx.params["tour_id"], ctx.query("cursor"))
+            ctx.agency_id, ctx.params["tour_id"], ctx.page(default=100, limit=False))
 
     @api.route("/agency/tours/{tour_id}/stats", auth="agency")
     def tour_stats(ctx: RequestContext) -> Any:

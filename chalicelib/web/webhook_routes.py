@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.storage.cursor import page_limit
 from chalicelib.web.http import Api, RequestContext
 
 
@@ -33,8 +32,7 @@ def register(api: Api) -> None:
     @api.route("/agency/webhooks/{webhook_id}/deliveries", auth="agency")
     def webhook_deliveries(ctx: RequestContext) -> Any:
         return ctx.container.webhooks.deliveries(ctx.agency_id, ctx.params["webhook_id"],
-                                                 ctx.query("cursor"),
-                                                 page_limit(ctx.query("limit"), default=50))
+                                                 ctx.page(default=50, maximum=100))
 
     @api.route("/agency/webhooks/{webhook_id}/deliveries/{delivery_id}/retry",
                methods=["POST"], auth="agency", status=202)

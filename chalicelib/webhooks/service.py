@@ -13,12 +13,16 @@ from chalicelib.clock import Clock, iso, parse_iso
 from chalicelib.errors import Conflict, Gone, NotFound, Unavailable, ValidationFailed
 from chalicelib.secrets_util import new_id
 from chalicelib.storage import cursor
+from chalicelib.storage.cursor import Page
 from chalicelib.storage.dynamo import ConditionFailed, Item, Transaction, TransactionCancelled
 from chalicelib.validation import validate_model
 from chalicelib.webhooks import model
 from chalicelib.webhooks.events import Events
 from chalicelib.webhooks.repository import WebhookRepository
 from chalicelib.webhooks.signing import SecretBox
+
+# A deliveries cursor carries a delivery id (the sort key's tail).
+DELIVERY_ID = re.compile(r"[a-z2-7]{26}")
 
 
 def public_webhook(item: Item) -> dict[str, Any]:
@@ -131,13 +135,10 @@ class WebhookService:
             raise Unavailable(retry_after=1) from exc
         return {"webhook_id": webhook_id, "delivery_id": delivery_id, "status": "pending"}
 
-    def deliveries(self, agency_id: str, webhook_id: str, cursor_value: str | None,
-                   limit: int) -> dict[str, Any]:
+    def deliveries(self, agency_id: str, webhook_id: str, page: Page) -> dict[str, Any]:
+        limit = page.limit  # before the lookup: a bad limit is 422 even for an unknown webhook
         self._owned(agency_id, webhook_id)
-        before = cursor.decode(cursor_value, "")
-        if before is not None and not re.fullmatch(r"[a-z2-7]{26}", before):
-            raise ValidationFailed({"cursor": "Ungültiger Cursor."})
-        items, last = self.repo.deliveries(webhook_id, limit, before)
+        items, last = self.repo.deliveries(webhook_id, limit, page.after(shape=DELIVERY_ID))
         return {"deliveries": [public_delivery(i) for i in items],
                 "next_cursor": cursor.encode(last) if last else None}
 

@@ -126,3 +126,25 @@ def test_page_limit_accepts_ascii_digits_in_range_only():
         with pytest.raises(ValidationFailed) as caught:
             page_limit(raw)
         assert caught.value.fields == {"limit": "Eine ganze Zahl von 1 bis 100."}
+
+
+def test_a_page_parses_limit_and_cursor_only_when_asked_then_keeps_the_limit():
+    import re
+
+    from chalicelib.storage.cursor import Page
+
+    bad = Page("0", "!!!", default=20, maximum=100)  # building it checks nothing
+    with pytest.raises(ValidationFailed) as caught:
+        _ = bad.limit
+    assert caught.value.fields == {"limit": "Eine ganze Zahl von 1 bis 100."}
+    with pytest.raises(ValidationFailed) as caught:
+        bad.after("REG#")
+    assert caught.value.fields == {"cursor": "Ungültiger Cursor."}
+
+    page = Page(None, cursor.encode("REG#abc"), default=20)
+    assert page.limit == 20
+    assert page.after("REG#") == "REG#abc"
+    assert page.after("REG#", shape=re.compile(r"REG#[a-z]+")) == "REG#abc"
+    with pytest.raises(ValidationFailed):
+        page.after("REG#", shape=re.compile(r"REG#[0-9]+"))
+    assert Page().after("REG#") is None
