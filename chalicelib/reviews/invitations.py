@@ -36,9 +36,10 @@ from chalicelib.mail.outbox import OutboxMail
 from chalicelib.reviews import mails
 from chalicelib.reviews.context import ReviewContext
 from chalicelib.reviews.signals import keyed_hash
-from chalicelib.reviews.views import TIME_POSITION, position
+from chalicelib.reviews.views import TIME_POSITION
 from chalicelib.secrets_util import new_id
 from chalicelib.storage import cursor
+from chalicelib.storage.cursor import Page
 from chalicelib.storage.dynamo import BatchGet, Condition, Item, Transaction, TransactionCancelled
 from chalicelib.storage.retry import Retry
 from chalicelib.validation import email_key
@@ -265,8 +266,7 @@ class Invitations:
         ctx.outbox.deliver(staged)
         return {"invitation_id": invitation_id, "status": SENT}
 
-    def list(self, agency_id: str, address_id: str | None, cursor_value: str | None,
-             limit_value: str | None) -> dict[str, Any]:
+    def list(self, agency_id: str, address_id: str | None, page: Page) -> dict[str, Any]:
         """The agency's invitations, newest first; ``address_id``: one address's (all of
         them, at most one per property)."""
         table, now = self.ctx.repo.table, iso(self.ctx.clock.now())
@@ -277,8 +277,7 @@ class Invitations:
             items.sort(key=lambda i: i["sent_at"], reverse=True)
             return {"invitations": [invitation_view(i, now) for i in items],
                     "next_cursor": None}
-        limit = cursor.page_limit(limit_value, default=50, maximum=200)
-        after = position(cursor_value, TIME_POSITION)
+        limit, after = page.limit, page.after(shape=TIME_POSITION)
         key = (Condition("{agency_pk} = {:p} AND {agency_sk} < {:a}",
                          p=f"INVITES#{agency_id}", a=after) if after
                else Condition("{agency_pk} = {:p}", p=f"INVITES#{agency_id}"))

@@ -159,10 +159,9 @@ class ReviewService:
                ) -> dict[str, Any]:
         return self.invitations.send(agency_id, body, actor)
 
-    def agency_invitations(self, agency_id: str, address_id: str | None,
-                           cursor_value: str | None, limit_value: str | None
+    def agency_invitations(self, agency_id: str, address_id: str | None, page: Page
                            ) -> dict[str, Any]:
-        return self.invitations.list(agency_id, address_id, cursor_value, limit_value)
+        return self.invitations.list(agency_id, address_id, page)
 
     # -- one person's reviews (ops: Art. 15 export, Art. 17 erasure) -----------------------
 

@@ -158,4 +158,4 @@ def register(api: Api) -> None:
     @api.route("/agency/review-invitations", auth="agency")
     def review_invitations(ctx: RequestContext) -> Any:
         return ctx.container.reviews.agency_invitations(
-            ctx.agency_id, ctx.query("address_id"), ctx.query("cursor"), ctx.query("limit"))
+            ctx.agency_id, ctx.query("address_id"), ctx.page(default=50, maximum=200))

@@ -67,3 +67,12 @@ def test_the_registrations_page_size_is_fixed(http: Any, make_tour: Any) -> None
     tour = make_tour()
     assert http.get(f"/agency/tours/{tour['tour_id']}/registrations?limit=0",
                     token=DEMO).status == 200
+
+
+def test_one_addresses_invitations_read_no_page(http: Any) -> None:
+    assert http.get(f"/agency/review-invitations?address_id=x&limit=0&cursor={BAD_CURSOR}",
+                    token=DEMO).status == 200
+    assert fields(http.get(f"/agency/review-invitations?limit=201&cursor={BAD_CURSOR}",
+                           token=DEMO)) == {"limit"}
+    assert fields(http.get(f"/agency/review-invitations?cursor={BAD_CURSOR}", token=DEMO)) \
+        == {"cursor"}
