@@ -39,7 +39,7 @@ browser-deps:
 # The example integrations' 360° players (examples/<player>/) and the bench's minifier
 # (bench/minify/, esbuild): `npm ci` from the npm registry when missing or changed, versions
 # pinned in each package-lock.json (npm itself from Debian when missing).
-EXAMPLES := pannellum
+EXAMPLES := pannellum photo-sphere-viewer marzipano
 EXAMPLE_STAMPS := $(foreach e,$(EXAMPLES),examples/$(e)/node_modules/.installed)
 MINIFIER := bench/minify/node_modules/.installed
 

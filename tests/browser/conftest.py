@@ -1,31 +1,26 @@
 """Browser tests: Playwright driving Debian's Chromium against the real local stack.
 
-Fixtures (documented in ``tests/browser/README.md``): ``live``, ``browser``, ``page``,
+Fixtures (documented in ``tests/browser/README.md``): ``live``, ``playwright``, ``browser``,
+``webgl_browser``, ``page``, the players' (``players.py``),
 ``shot``, ``mail_link``, ``assert_accessible``, ``assert_focus_visible``."""
 
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.browser.chromium import launched_chromium, watched_page, webgl_chromium
+from tests.browser.players import (  # noqa: F401 (fixtures of the player tests)
+    player_pictures,
+    player_site,
+    player_tab,
+    player_tour,
+)
 from tests.live_stack import ROOT, Running, local_stack
-
-CHROMIUM = Path("/usr/bin/chromium")
-# Without the background-networking switches Chromium's own connections (updates, sync,
-# QUIC probes) are refused by the closed network and can stall the start.
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
-DEFAULT_TIMEOUT_MS = 10_000
-# An API answering 4xx is a normal outcome the pages must show (422 field errors, 409, 410);
-# Chromium still logs each one as a console error, so only these are tolerated.
-_EXPECTED_HTTP_ERROR = re.compile(r"Failed to load resource: the server responded with a status of 4\d\d")
 
 
 @pytest.fixture(scope="session")
@@ -35,88 +30,33 @@ def live() -> Iterator[Running]:
         yield run
 
 
-def _descendants(pid: int) -> list[int]:
-    """The ids of the processes below ``pid`` (from /proc: no psutil needed)."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        ppid = int(stat.rsplit(")", 1)[1].split()[1])
-        children.setdefault(ppid, []).append(int(entry.name))
-    found, todo = [], [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.append(child)
-            todo.append(child)
-    return found
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[Any]:
+    """The one Playwright of this test process (a second one cannot start: chromium.py)."""
+    from playwright.sync_api import sync_playwright
 
-
-def _bounded_close(chromium: Any, seconds: int = 20) -> None:
-    """TRAPS.md: a headless Chromium was seen hanging for minutes on close (its
-    on_device_model utility process). Close with a time limit (an alarm in this, the main
-    thread: Playwright's sync API must not be called from another), then kill the
-    Chromium processes this test process started, by their ids."""
-    import signal
-
-    def expired(_signum: int, _frame: Any) -> None:
-        raise TimeoutError("browser close")
-
-    previous = signal.signal(signal.SIGALRM, expired)
-    signal.alarm(seconds)
-    try:
-        chromium.close()
-        return
-    except TimeoutError:
-        pass
-    finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, previous)
-    for pid in _descendants(os.getpid()):
-        try:
-            if "chrom" in Path(f"/proc/{pid}/comm").read_text():
-                os.kill(pid, signal.SIGKILL)
-        except OSError:
-            continue
+    with sync_playwright() as driver:
+        yield driver
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    # Fail, never skip: these tests must run in CI (``make test`` installs Chromium).
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: run `make browser-deps` (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
+def browser(playwright: Any) -> Iterator[Any]:
+    yield from launched_chromium(playwright)
 
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            _bounded_close(chromium)
+
+@pytest.fixture(scope="module")
+def webgl_browser(playwright: Any) -> Iterator[Any]:
+    """A WebGL-capable Chromium for the real 360° players, one per test module."""
+    yield from webgl_chromium(playwright)
 
 
 @pytest.fixture
 def page(browser: Any) -> Iterator[Any]:
     """A fresh context and page (German locale); console errors, uncaught exceptions and
     5xx answers fail the test."""
-    context = browser.new_context(locale="de-DE", timezone_id="Europe/Berlin",
-                                  viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(DEFAULT_TIMEOUT_MS)
-    tab = context.new_page()
-    problems: list[str] = []
-    tab.on("console", lambda msg: problems.append(f"console.{msg.type}: {msg.text}")
-           if msg.type == "error" and not _EXPECTED_HTTP_ERROR.search(msg.text) else None)
-    tab.on("pageerror", lambda exc: problems.append(f"uncaught: {exc}"))
-    tab.on("response", lambda r: problems.append(f"{r.status} for {r.request.method} {r.url}")
-           if r.status >= 500 else None)
-    try:
+    with watched_page(browser, locale="de-DE", timezone_id="Europe/Berlin",
+                      viewport={"width": 1280, "height": 900}) as tab:
         yield tab
-    finally:
-        context.close()
-    assert not problems, "browser reported problems:\n" + "\n".join(problems)
 
 
 @pytest.fixture

@@ -1,80 +1,74 @@
-"""Helpers for the real 360° players' browser tests (examples/<player>/): a WebGL-capable
-headless Chromium that this code starts itself (so its close is bounded and its own process
-is killed if it hangs, TRAPS.md), a static server for an example folder on its own origin,
-generated panoramas and the media upload through the API's presigned URL."""
+"""The real 360° players' browser tests (examples/<player>/): a static server for an example
+folder on its own origin, generated panoramas, the media upload through the API's presigned
+URL, and the fixtures every player module shares. A player module names its ``PLAYER``; the
+fixtures read it from there (the scenarios themselves: ``player_scenarios.py``)."""
 
 from __future__ import annotations
 
 import base64
-import os
-import re
-import shutil
-import signal
-import subprocess
-import tempfile
 import threading
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
 
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.browser.chromium import watched_page
 from tests.conftest import DEMO
-from tests.live_stack import ROOT, Stack
+from tests.live_stack import ROOT, Running, Stack
 
 EXAMPLES = ROOT / "examples"
-# WebGL without a GPU: ANGLE on SwiftShader (TRAPS.md); --disable-gpu would turn it off.
-WEBGL_ARGS = [a for a in CHROMIUM_ARGS if a != "--disable-gpu"] + [
-    "--use-angle=swiftshader", "--enable-unsafe-swiftshader", "--ignore-gpu-blocklist"]
-CLOSE_TIMEOUT = 10.0
 
 
-@contextmanager
-def webgl_chromium(playwright: Any) -> Iterator[Any]:
-    """Chromium started here (remote debugging on a free port) and driven over CDP: the
-    test owns the process, so a close that hangs ends with a kill of this browser only."""
-    profile = tempfile.mkdtemp(prefix="freigabe-chromium-")
-    process = subprocess.Popen(
-        [str(CHROMIUM), *WEBGL_ARGS, "--remote-debugging-port=0", f"--user-data-dir={profile}",
-         "about:blank"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
-        start_new_session=True)
+@dataclass(frozen=True)
+class Player:
+    """What differs between the example pages; the glue is alike: ``#panorama`` is the
+    player's element (made fullscreen, the dialog's container), ``#status`` says the gate's
+    status, ``body[data-loaded]`` names the scene the player has drawn and
+    ``body[data-scene]`` the protected one the glue opened."""
+
+    name: str  # the folder in examples/
+    hotspot: str  # the protected room's hotspot in the entrance
+    canvas: str  # the player's WebGL canvas
+    fullscreen: str  # the control that makes #panorama fullscreen
+    error: str | None = None  # the player's own "cannot draw this" message (stays hidden)
+
+
+@pytest.fixture(scope="module")
+def player_pictures(webgl_browser: Any) -> dict[str, bytes]:
+    context = webgl_browser.new_context()
     try:
-        endpoint = _devtools_endpoint(process)
-        browser = playwright.chromium.connect_over_cdp(endpoint, timeout=20_000)
-        try:
-            yield browser
-        finally:
-            closer = threading.Thread(target=browser.close, daemon=True)
-            closer.start()
-            closer.join(CLOSE_TIMEOUT)
+        page = context.new_page()
+        return {"eingang": panorama(page, "EINGANG", "#1d4ed8"),
+                "wohnzimmer": panorama(page, "WOHNZIMMER", "#b45309")}
     finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout=5)
-        shutil.rmtree(profile, ignore_errors=True)
+        context.close()
 
 
-def _devtools_endpoint(process: subprocess.Popen[bytes]) -> str:
-    assert process.stderr is not None
-    for _ in range(200):
-        line = process.stderr.readline().decode("utf-8", "replace")
-        if not line and process.poll() is not None:
-            break
-        found = re.search(r"DevTools listening on (ws://\S+)", line)
-        if found:
-            # Drain the rest so Chromium never blocks on a full pipe.
-            threading.Thread(target=process.stderr.read, daemon=True).start()
-            return found.group(1)
-    pytest.fail("Chromium did not start its DevTools endpoint")
+@pytest.fixture(scope="module")
+def player_site(request: pytest.FixtureRequest, player_pictures: dict[str, bytes]) -> Iterator[str]:
+    player: Player = request.module.PLAYER
+    with example_site(player.name, {"/eingang.jpg": player_pictures["eingang"]}) as url:
+        yield url
+
+
+@pytest.fixture
+def player_tab(webgl_browser: Any) -> Iterator[Any]:
+    with watched_page(webgl_browser, locale="de-DE",
+                      viewport={"width": 1280, "height": 800}) as tab:
+        yield tab
+
+
+@pytest.fixture
+def player_tour(live: Running, player_site: str, player_pictures: dict[str, bytes]) -> str:
+    """A tour with the protected "wohnzimmer", its panorama uploaded to the private bucket."""
+    tour_id = make_player_tour(live.stack, player_site, ["wohnzimmer"])
+    upload_media(live.stack, tour_id, "wohnzimmer", player_pictures["wohnzimmer"])
+    return tour_id
 
 
 @contextmanager
