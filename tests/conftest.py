@@ -158,9 +158,6 @@ def container(aws: None, settings: Settings, clock: FixedClock) -> Iterator[Cont
     recorder.hook(container.s3)
     recorder.hook(container.sqs)
     recorder.hook(container.kms)
-    # The local pool is looked up with the list calls only the local stack makes
-    # (devtools.local_user_pool): resolved before the pool's client is recorded.
-    pool = container.user_pool
     recorder.hook(container.cognito)
     configure_logging()
     audit = LogAudit()
@@ -176,8 +173,7 @@ def container(aws: None, settings: Settings, clock: FixedClock) -> Iterator[Cont
     assert not audit.leaks, "personal data or a secret in the logs:\n" + "\n".join(audit.leaks)
     assert not emf.leaks, "personal data or a secret in the metrics:\n" + "\n".join(emf.leaks)
     problems = violations(recorder.calls, settings.table_prefix,
-                          settings.mail_sender.rsplit("@", 1)[-1].rstrip(">"),
-                          pool.user_pool_id if pool else None)
+                          settings.mail_sender.rsplit("@", 1)[-1].rstrip(">"))
     assert not problems, "IAM policy does not allow:\n" + "\n".join(problems)
 
 

@@ -44,6 +44,9 @@ def _table(name: str, index: str | None = None) -> str:
 
 
 PUBLIC_POOL_OPERATIONS = {"InitiateAuth", "RespondToAuthChallenge"}
+# devtools.local_user_pool finds the local stack's pool by name; it runs only when the dev
+# routes are on (stage local), deployed stages are given the pool's id.
+LOCAL_POOL_LOOKUPS = {"ListUserPools", "ListUserPoolClients"}
 
 _TRANSACT = {"Put": "PutItem", "Update": "UpdateItem", "Delete": "DeleteItem",
              "ConditionCheck": "ConditionCheckItem"}
@@ -87,6 +90,8 @@ def required(service: str, operation: str, params: dict[str, Any]) -> Iterator[t
     elif service == "cognito-idp":
         # InitiateAuth and RespondToAuthChallenge are the pool's public client API (no IAM);
         # the Admin* calls are authorized on the pool.
+        if operation in LOCAL_POOL_LOOKUPS:
+            return
         if "UserPoolId" in params:
             yield f"cognito-idp:{operation}", _arn("cognito-idp",
                                                    f"userpool/{params['UserPoolId']}")
@@ -172,21 +177,18 @@ def allows(policy: dict[str, Any], action: str, resource: str) -> bool:
     return False
 
 
-def violations(calls: list[Call], stack: str, test_sender_domain: str,
-               test_user_pool_id: str | None = None) -> list[str]:
+def violations(calls: list[Call], stack: str, test_sender_domain: str) -> list[str]:
     """Every recorded call the deployed policies would refuse, for every stage. The test
     stack sends from its own domain; the deployed stage sends from its own: the identity
-    resource is checked with the stage's domain. moto names the pool at random; the
-    template's pool stands in for it (``UserPool.Arn`` in ``load_policy``)."""
+    resource is checked with the stage's domain. moto names the pool at random (anew on
+    every reset); the template's pool stands in for it (``UserPool.Arn`` in ``load_policy``)."""
     problems: list[str] = []
     for stage, domain in STAGES.items():
         policies = {fn: load_policy(stage, fn, stack) for fn in FUNCTIONS}
         for call in dict.fromkeys(calls):
             resource = call.resource.replace(f"identity/{test_sender_domain}",
                                              f"identity/{domain}")
-            if test_user_pool_id:
-                resource = resource.replace(f"userpool/{test_user_pool_id}",
-                                            f"userpool/{REGION}_{stack}")
+            resource = re.sub(r"userpool/[^/]+$", f"userpool/{REGION}_{stack}", resource)
             if not allows(policies[call.function], call.action, resource):
                 problems.append(f"{stage}/{call.function}: {call.operation} needs "
                                 f"{call.action} on {resource}")
