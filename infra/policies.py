@@ -27,7 +27,7 @@ FUNCTIONS = {
     "mail_retry": (True, True),
     "review_sweep": (True, True),
     "retention_sweep": (True, True),
-    "ses_feedback": (False, True),
+    "ses_feedback": (True, True),  # a bounced reviewer: the agency hears why the review is hidden
     "ops": (True, False),  # runs jobs on request (docs/operations.md)
     "webhook_sender": (False, False),  # SQS event source
     "webhook_retry": (False, True),

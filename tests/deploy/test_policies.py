@@ -35,14 +35,14 @@ def test_no_wildcard_resources_and_no_wildcard_actions() -> None:
 
 
 def test_the_matcher_refuses_what_the_policy_does_not_name() -> None:
-    policy = load_policy("dev", "ses_feedback", "freigabe-dev")
+    policy = load_policy("dev", "webhook_sender", "freigabe-dev")
     table = "arn:aws:dynamodb:eu-central-1:123456789012:table/freigabe-dev-core"
     assert allows(policy, "dynamodb:GetItem", table)
     assert allows(policy, "dynamodb:Query", table + "/index/due")
     assert not allows(policy, "dynamodb:Scan", table)
     assert not allows(policy, "dynamodb:GetItem", table.replace("freigabe-dev", "freigabe-prod"))
     assert not allows(policy, "dynamodb:GetItem", table.replace("123456789012", "999999999999"))
-    # ses_feedback sends no mail; the API does, only from the stage identity and config set.
+    # The webhook sender sends no mail; the API does, only from the stage identity and config set.
     identity = "arn:aws:ses:eu-central-1:123456789012:identity/dev.freigabe.example"
     assert not allows(policy, "ses:SendEmail", identity)
     api = load_policy("dev", "api_handler", "freigabe-dev")
@@ -50,10 +50,10 @@ def test_the_matcher_refuses_what_the_policy_does_not_name() -> None:
     assert not allows(api, "ses:SendEmail", identity.replace("dev.", "evil."))
     assert not allows(api, "sqs:SendMessage",
                       "arn:aws:sqs:eu-central-1:123456789012:freigabe-dev-failed-events")
-    problems = violations([Call("ses_feedback", "sesv2.SendEmail", "ses:SendEmail",
+    problems = violations([Call("webhook_sender", "sesv2.SendEmail", "ses:SendEmail",
                                 identity.replace("dev.freigabe.example", "t.test"))],
                           "freigabe-dev", "t.test")
-    assert problems and all("ses_feedback: sesv2.SendEmail" in p for p in problems)
+    assert problems and all("webhook_sender: sesv2.SendEmail" in p for p in problems)
 
 
 def test_transactions_need_each_item_action_on_each_table() -> None:
