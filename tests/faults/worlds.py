@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from botocore.awsrequest import AWSResponse
 from moto.core.base_backend import BackendDict
+from moto.moto_api._internal import mock_random
 
 from tests.conftest import START
 from tests.support import all_items
@@ -70,6 +71,9 @@ def fresh_world(container: Any, clock: Any) -> None:
 
     for rng, seed in _seeded:
         rng.seed(seed)
+    if _seeded:
+        # moto draws the user pool's ids and its users' subs from its own generator.
+        mock_random.seed(_seeded[0][1])
     BackendDict.reset()
     prepare_aws(container.settings)
     # The reset user pool comes back under a new id: forget what the container built on
@@ -86,7 +90,8 @@ def fresh_world(container: Any, clock: Any) -> None:
 
 _RANDOM_PARTS = [
     (re.compile(r"[0-9a-f]{64}"), "<hash>"),           # SHA-256 of tokens and keyed hashes
-    (re.compile(r"(?<![A-Za-z0-9])[a-z2-7]{26}(?![a-z0-9])"), "<id>"),  # new_id()
+    # new_id(); also after the \x01 that joins an address's search order (JSON: \u0001).
+    (re.compile(r"(?:(?<![A-Za-z0-9])|(?<=\\u0001))[a-z2-7]{26}(?![a-z0-9])"), "<id>"),
     (re.compile(r"[0-9a-f]{16}"), "<hex>"),
     # Shards and sample slots: drawn at random or derived from a random id.
     (re.compile(r"#\d{1,3}(?=[\"#])"), "#<n>"),
