@@ -95,6 +95,9 @@ class Scenario:
     prepare: Callable[[World], Act]
     status: int = 200           # the answer of the successful request
     repeatable: bool = False    # a second identical request is a new, valid action
+    # Mails a permanent SES refusal causes: a refused mail to a reviewer takes a published
+    # review off the public list, and the agency is told why (ReviewQa.mail_failed).
+    refusal_notices: int = 0
 
     def __str__(self) -> str:
         return self.name
@@ -459,7 +462,8 @@ SCENARIOS = [
     Scenario("deny link", "POST", "/links/deny/{token}", deny_link),
     Scenario("submit review", "POST", "/agencies/{agency_id}/reviews", submit_review, 202,
              repeatable=True),
-    Scenario("confirm review link", "POST", "/links/review-confirm/{token}", confirm_link),
+    Scenario("confirm review link", "POST", "/links/review-confirm/{token}", confirm_link,
+             refusal_notices=1),
     Scenario("re-verify link", "POST", "/links/review-reverify/{token}", reverify_link),
     Scenario("comment", "PUT", "/agency/reviews/{review_id}/comment", comment, repeatable=True),
     Scenario("report review", "POST", "/agency/reviews/{review_id}/reports", report_review, 201),
@@ -497,7 +501,7 @@ SCENARIOS = [
              201),
     Scenario("invite for a review", "POST", "/agency/review-invitations", invite_review, 201),
     Scenario("invited review link", "POST", "/links/review-invite/{token}",
-             invited_review_link),
+             invited_review_link, refusal_notices=1),
     Scenario("invitation objection link", "POST", "/links/review-invite-objection/{token}",
              invitation_objection_link),
     Scenario("consent link", "POST", "/links/consent/{token}", consent_link),
