@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict
 
 from chalicelib.body import Body
 from chalicelib.clock import Clock, berlin_date, iso
-from chalicelib.errors import Conflict, NotFound
+from chalicelib.errors import Conflict, NotFound, Unavailable
 from chalicelib.privacy.model import IsoDate, RecordId
 from chalicelib.secrets_util import new_id
 from chalicelib.storage.dynamo import Condition, Item, Table, Transaction, TransactionCancelled
@@ -113,6 +113,8 @@ class AccessRequests:
         try:
             tx.execute()
         except TransactionCancelled as exc:
+            if exc.conflict and not exc.failed:  # a concurrent transaction: try again
+                raise Unavailable(retry_after=1) from exc
             raise Conflict("Dieses Auskunftsersuchen ist bereits beantwortet.",
                            code="already_answered") from exc
         return public(done)
