@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from chalicelib.plural import days
+
 Section = tuple[str, list[str]]
 
 # Sources of an address that the person gave themselves (a tour registration form, the
@@ -55,7 +57,7 @@ def storage_period(address: dict[str, Any], retention_days: int) -> str:
             f" (Grund: {reason}). " if reason else ". ")
     return text + (
         "Wir speichern Ihre Daten, solange Sie sich für eine unserer Immobilien interessieren; "
-        f"wird die Immobilie archiviert, noch {retention_days} Tage danach. Mit Ihrer "
+        f"wird die Immobilie archiviert, noch {days(retention_days)} danach. Mit Ihrer "
         "Einwilligung speichern wir sie bis zu Ihrem Widerruf. Gesetzliche "
         "Aufbewahrungspflichten (z. B. Handels- und Steuerrecht: 6 bzw. 10 Jahre; "
         "Geldwäschegesetz: 5 Jahre) gehen vor; danach werden die Daten gelöscht.")

@@ -17,6 +17,7 @@ from typing import Any
 
 from chalicelib.agencies.profile import controller_of
 from chalicelib.clock import Clock, iso
+from chalicelib.plural import days
 from chalicelib.privacy.notice import REGION_NAMES
 
 # The AWS services the stack uses for personal data (infra/: the template).
@@ -77,7 +78,7 @@ class ProcessingRecordReport:
                 "auto_store_until": gdpr.auto_store_until,
                 "retention_days": gdpr.retention_days,
                 "auto_delete_expired": gdpr.auto_delete_expired,
-                "rule": (f"Interessenten: {gdpr.retention_days} Tage nach Archivierung der "
+                "rule": (f"Interessenten: {days(gdpr.retention_days)} nach Archivierung der "
                          "Immobilie (automatisches Speichern-Bis-Datum"
                          + (", aktiv" if gdpr.auto_store_until else ", ausgeschaltet") + "); "
                          "danach "

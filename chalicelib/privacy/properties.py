@@ -10,6 +10,7 @@ from typing import Any
 from chalicelib.body import Body
 from chalicelib.clock import Clock, berlin_date, iso
 from chalicelib.errors import Conflict, NotFound, Unavailable
+from chalicelib.plural import days
 from chalicelib.privacy import rules
 from chalicelib.privacy.addresses import AddressBook, interest_pk, property_key, relation_key
 from chalicelib.privacy.model import NewProperty, NewRelation
@@ -226,7 +227,7 @@ class PropertyService:
                     "type": "gdpr", "source": "automatic", "property_id": property_id,
                     "note": f"Speichern-Bis-Datum automatisch auf {decision.store_until} gesetzt "
                             f"(Grund: {rules.ARCHIVE_REASON}: „{prop.get('title')}“, "
-                            f"{retention_days} Tage)."})
+                            f"{days(retention_days)})."})
                 try:
                     tx.execute()
                 except TransactionCancelled:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from chalicelib.mail.render import render_blocks
+from chalicelib.plural import counted
 
 TEXTS_TEMPLATE = "review_texts.txt"
 
@@ -55,12 +56,6 @@ def text(name: str, **context: Any) -> str:
 
 
 # -- counts ----------------------------------------------------------------------------------
-
-def counted(n: int, one: str, many: str) -> str:
-    """The one pluralisation helper of the review texts: "0 Bewertungen", "1 Bewertung",
-    "2 Bewertungen" (the QA console's twin is ``static/ui/plural.js``)."""
-    return f"{n} {one if n == 1 else many}"
-
 
 def reviews_counted(n: int) -> str:
     return counted(n, "Bewertung", "Bewertungen")

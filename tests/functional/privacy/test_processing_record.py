@@ -50,3 +50,9 @@ def test_printable_and_bad_format(http: Any) -> None:
     bad = http.get("/agency/gdpr/processing-record?format=xml", token=DEMO)
     assert bad.status == 422
     assert http.get("/agency/gdpr/processing-record").status == 401
+
+
+def test_a_retention_of_one_day_reads_one_day(http: Any) -> None:
+    settings(http, retention_days=1)
+    rule = ok(http.get("/agency/gdpr/processing-record", token=DEMO))["retention"]["rule"]
+    assert rule.startswith("Interessenten: 1 Tag nach Archivierung"), rule
