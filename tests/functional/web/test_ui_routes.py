@@ -76,7 +76,7 @@ def test_unchanged_asset_answers_304_for_its_etag(http):
 
 
 def test_whitelist_is_the_shipped_assets_only():
-    assert set(ui_routes.assets("ui")) == {"common.css", "common.js"}
+    assert set(ui_routes.assets("ui")) == {"common.css", "common.js", "plural.js"}
     assert "index.html" not in ui_routes.assets("dashboard")
     assert ui_routes.assets("no-such-directory") == {}
 
