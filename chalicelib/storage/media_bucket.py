@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from botocore.exceptions import ClientError
 
@@ -54,6 +55,12 @@ class MediaBucket:
             "get_object", ExpiresIn=expires_in,
             Params={"Bucket": self.bucket, "Key": key,
                     "ResponseCacheControl": f"private, max-age={expires_in}"}))
+
+    def origin(self) -> str:
+        """Scheme and host of the URLs this bucket signs (signing is local, no request):
+        the dashboard's CSP lets uploads and thumbnails reach this origin and no other."""
+        parts = urlsplit(self.presign_get("origin", 60))
+        return f"{parts.scheme}://{parts.netloc}"
 
     def head(self, key: str) -> StoredObject | None:
         try:

@@ -81,10 +81,17 @@ def page(directory: str, title: str) -> StaticFile:
     return StaticFile(body, CONTENT_TYPES["html"], '"placeholder"')
 
 
-def serve(ctx: RequestContext, file: StaticFile) -> Response:
+def dashboard_csp(media_origin: str) -> str:
+    """The strict CSP plus the media bucket: the dashboard uploads panoramas straight to it
+    (presigned PUT) and shows their thumbnails (presigned GET)."""
+    return (CSP.replace("connect-src 'self'", f"connect-src 'self' {media_origin}")
+            .replace("img-src 'self' data:", f"img-src 'self' data: {media_origin}"))
+
+
+def serve(ctx: RequestContext, file: StaticFile, csp: str = CSP) -> Response:
     headers: dict[str, str | list[str]] = {
-        **SECURITY_HEADERS, "Content-Type": file.content_type, "Cache-Control": CACHE,
-        "ETag": file.etag}
+        **SECURITY_HEADERS, "Content-Security-Policy": csp, "Content-Type": file.content_type,
+        "Cache-Control": CACHE, "ETag": file.etag}
     if ctx.header("if-none-match") == file.etag:
         return Response(body="", status_code=304, headers=headers)
     return Response(body=file.body, status_code=200, headers=headers)
@@ -116,6 +123,9 @@ def _site(api: Api, path: str, directory: str, title: str) -> None:
     # "/dashboard/" — the path the contract and the mails use. The pages refer to their
     # files by absolute paths, so both spellings load the same.
     def site_page(ctx: RequestContext) -> Response:
+        if directory == "dashboard":
+            return serve(ctx, page(directory, title),
+                         dashboard_csp(ctx.container.media.bucket.origin()))
         return serve(ctx, page(directory, title))
 
     def site_asset(ctx: RequestContext) -> Response:

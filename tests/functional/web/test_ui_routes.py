@@ -11,20 +11,32 @@ STRICT_CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; connect-
               "img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 
 
-def assert_hardened(headers: dict[str, str]) -> None:
-    assert headers["content-security-policy"] == STRICT_CSP
+def assert_hardened(headers: dict[str, str], csp: str = STRICT_CSP) -> None:
+    assert headers["content-security-policy"] == csp
     assert headers["x-content-type-options"] == "nosniff"
     assert headers["referrer-policy"] == "no-referrer"
     assert headers["cache-control"] == "no-cache"
     assert headers["etag"].startswith('"')
 
 
+def dashboard_csp(container) -> str:
+    """The strict CSP plus the media bucket's origin (where the dashboard uploads panoramas
+    and loads their thumbnails), taken from a URL the bucket really signs."""
+    from urllib.parse import urlsplit
+
+    signed = urlsplit(container.media.bucket.presign_get("media/t/x", 60))
+    origin = f"{signed.scheme}://{signed.netloc}"
+    return STRICT_CSP.replace("connect-src 'self';", f"connect-src 'self' {origin};").replace(
+        "img-src 'self' data:;", f"img-src 'self' data: {origin};")
+
+
 @pytest.mark.parametrize("path", ["/dashboard/", "/dashboard"])
-def test_dashboard_page_with_and_without_slash(http, path):
+def test_dashboard_page_with_and_without_slash(http, container, path):
     reply = http.get(path)
     assert reply.status == 200
     assert reply.headers["content-type"] == "text/html; charset=utf-8"
-    assert_hardened(reply.headers)
+    assert_hardened(reply.headers, dashboard_csp(container))
+    assert "amazonaws.com" in reply.headers["content-security-policy"]
     html = reply.text
     assert '<html lang="de">' in html
     # Absolute asset paths: the page loads the same under /dashboard and /dashboard/.
@@ -61,7 +73,7 @@ def test_every_module_the_dashboard_imports_is_served(http):
     import re
 
     for name in ("app.js", "tours.js", "reviews.js", "addresses.js", "views.js", "csv.js",
-                 "labels.js", "printable.js"):
+                 "labels.js", "printable.js", "media.js"):
         source = http.get(f"/dashboard/{name}").text
         for imported in re.findall(r'from "(/[^"]+)"', source):
             assert http.get(imported).status == 200, (name, imported)

@@ -8,6 +8,7 @@ import {
 import { FIELD, MODE, REGISTRATION_STATUS } from "/dashboard/labels.js";
 import { page, badge, message, act, allPages, table, fullName, qs } from "/dashboard/views.js";
 import { toCsv, download } from "/dashboard/csv.js";
+import { mediaSection } from "/dashboard/media.js";
 
 const FIELD_NAMES = ["first_name", "last_name", "email", "phone", "street", "zip", "city", "message"];
 const STATS = [
@@ -65,6 +66,7 @@ export async function tourDetail(main, tourId, leadId) {
           .filter(Boolean).join(" · "))),
       el("div", { class: "actions" },
         el("a", { class: "button needs-editor", href: "#/tours/" + qs(tourId) + "/edit" }, "Einstellungen bearbeiten"))),
+    mediaSection(tour),
     embedSection(tour, box),
     el("section", { class: "card", "aria-labelledby": "stats-title" },
       el("h3", { id: "stats-title" }, "Statistik"),
