@@ -449,7 +449,7 @@ def test_concurrent_decisions_through_the_services_have_one_winner(
             if result == "ok":
                 continue
             expected = Gone if kind[0] == "link" else Conflict
-            assert type(result) is expected, (kind, result)
+            assert isinstance(result, expected), (kind, result)  # LinkGone is a Gone
         winner = won[0][1]
         unlocked += winner == "approve"
         assert_single_outcome(http, outbox, tour_id, registration_id, winner, len(messages),
