@@ -3,6 +3,7 @@
 import { api, el, field, showError, showOk, hideMessage, markInvalid, formatDateTime } from "/ui/common.js";
 import { REVIEW_STATUS, REPORT_CATEGORY } from "/dashboard/labels.js";
 import { page, badge, message, allPages, qs } from "/dashboard/views.js";
+import { me } from "/dashboard/session.js";
 
 const COMMENTABLE = ["published", "reported"];
 
@@ -12,6 +13,7 @@ export async function listReviews(main, focusId) {
   page(main, "Bewertungen",
     el("p", { class: "muted" }, "Kommentare erscheinen öffentlich unter der Bewertung. "
       + "Melden Sie eine Bewertung, wenn sie unzutreffend ist – das QA-Team prüft den Fall."),
+    sealSection(),
     reviews.length ? reviews.map(reviewCard) : el("p", { class: "muted" }, "Noch keine Bewertungen."));
   if (focusId) {
     const card = main.querySelector('[data-review-id="' + CSS.escape(focusId) + '"]');
@@ -21,6 +23,39 @@ export async function listReviews(main, focusId) {
       card.scrollIntoView({ block: "start" });
     }
   }
+}
+
+// The seal for the agency's own website: the badge links to the public profile page. Both
+// are public, cacheable and need no script on the agency's page.
+export function sealSnippet(agencyId, origin) {
+  const base = origin + "/agencies/" + encodeURIComponent(agencyId);
+  return '<a href="' + base + '/profile">\n  <img src="' + base + '/badge.svg" width="220" height="72"'
+    + ' alt="Bewertungen unserer Kundinnen und Kunden">\n</a>';
+}
+
+function sealSection() {
+  const who = me();
+  if (!who || !who.agency_id) return null;
+  const box = message();
+  const base = location.origin + "/agencies/" + encodeURIComponent(who.agency_id);
+  const snippet = el("textarea", { id: "seal-snippet", readonly: true, rows: 5, class: "code" });
+  snippet.value = sealSnippet(who.agency_id, location.origin);
+  const copy = el("button", { type: "button", id: "copy-seal" }, "Code kopieren");
+  copy.addEventListener("click", async () => {
+    snippet.select();
+    try { await navigator.clipboard.writeText(snippet.value); showOk(box, "Der Code ist in der Zwischenablage."); }
+    catch { showOk(box, "Bitte kopieren Sie den markierten Code (Strg+C)."); }
+  });
+  return el("details", { class: "card seal" },
+    el("summary", {}, "Bewertungssiegel für Ihre Website"),
+    el("p", { class: "muted small" }, "Das Siegel zeigt Durchschnitt und Anzahl Ihrer veröffentlichten "
+      + "Bewertungen und verlinkt auf Ihre öffentliche Profilseite."),
+    el("p", {}, el("img", { id: "seal-preview", src: base + "/badge.svg", width: 220, height: 72,
+      alt: "Vorschau des Bewertungssiegels" }), " ",
+    el("a", { href: base + "/profile", target: "_blank", rel: "noopener" }, "Profilseite öffnen")),
+    el("label", { for: "seal-snippet" }, "Code für Ihre Website"),
+    snippet, box,
+    el("div", { class: "actions" }, copy));
 }
 
 function stars(rating) {
