@@ -22,8 +22,9 @@ from urllib.parse import urlsplit
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 from chalicelib.clock import Clock, iso
-from chalicelib.errors import Conflict, NotFound, Unavailable, ValidationFailed
+from chalicelib.errors import Conflict, NotFound, ValidationFailed
 from chalicelib.storage.dynamo import Condition, ConditionFailed, Item, Table, Update
+from chalicelib.storage.retry import Retry, optimistic
 from chalicelib.validation import EmailStr, Phone, SingleLine, postal_code, validate_model
 
 PROFILE_FIELDS = ("legal_name", "street", "zip", "city", "email", "phone", "privacy_url",
@@ -179,7 +180,9 @@ class AgencyProfiles:
         emptied = {n: "Pflichtfeld." for n in REQUIRED if n in named and not getattr(data, n)}
         if emptied:
             raise ValidationFailed(emptied)
-        for _attempt in range(3):
+
+        def attempt(_number: int) -> Controller:
+            nonlocal agency
             current = controller_of(agency).as_map()
             updated = {**current, **{n: getattr(data, n) for n in named}}
             updated = {k: v for k, v in updated.items() if v}
@@ -196,7 +199,7 @@ class AgencyProfiles:
                 if exc.old is None:
                     raise NotFound("Agentur nicht gefunden.") from exc
                 agency = exc.old  # changed meanwhile: apply the named fields to that
-                continue
+                raise Retry() from exc
             saved = controller_of(item)
             # Whenever the PUT names it (not only when it changed): a retry after a
             # refresh cut short by throttling completes it; tours already up to date
@@ -204,4 +207,5 @@ class AgencyProfiles:
             if self.on_privacy_url_changed is not None and "privacy_url" in named:
                 self.on_privacy_url_changed(agency_id, saved.privacy_url)
             return saved
-        raise Unavailable(retry_after=1)
+
+        return optimistic(attempt)

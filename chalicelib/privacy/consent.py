@@ -20,7 +20,6 @@ from chalicelib.agencies.repository import AgencyRepository
 from chalicelib.auth.actor import link_actor
 from chalicelib.body import Body
 from chalicelib.clock import Clock, berlin_date, iso
-from chalicelib.errors import Unavailable
 from chalicelib.links.service import (
     RETRY_PREFIX,
     FormField,
@@ -40,6 +39,7 @@ from chalicelib.privacy.model import AddressIds
 from chalicelib.privacy.records import stage_record
 from chalicelib.secrets_util import new_id, new_secret, sha256_hex
 from chalicelib.storage.dynamo import Item, Transaction, TransactionCancelled
+from chalicelib.storage.retry import Retry, optimistic
 
 PURPOSE_CONSENT = "consent"
 PURPOSE_DELETION = "deletion-request"
@@ -112,7 +112,9 @@ class ConsentService:
         # One consent mail per address and day, whatever retries happen.
         mail_id = f"gdpr-consent-{agency_id}-{address_id}-{today.isoformat()}"
         retire = {f"supersede:{p}": h for p, h in (item.get("consent_links") or {}).items()}
-        for _attempt in range(4):
+
+        def attempt(_number: int) -> tuple[list[OutboxMail], str | None]:
+            nonlocal item, retire
             now = self.clock.now()
             snapshot = {name: item.get(name) for name in SNAPSHOT_FIELDS}
             info = notice.sections(agency, snapshot, int(agency.get("retention_days") or 180),
@@ -155,7 +157,7 @@ class ConsentService:
                     # Old links already removed (TTL): nothing left to retire.
                     for label in exc.failed:
                         retire.pop(label)
-                    continue
+                    raise Retry() from exc
                 fresh = self.book.get(agency_id, address_id)
                 if fresh is None:
                     return [], "not_found"
@@ -165,9 +167,10 @@ class ConsentService:
                 item = fresh
                 retire = {f"supersede:{p}": h
                           for p, h in (item.get("consent_links") or {}).items()}
-                continue
+                raise Retry() from exc
             return staged, None
-        raise Unavailable(retry_after=1)
+
+        return optimistic(attempt, attempts=4)
 
     # -- what a link POST does -----------------------------------------------------------
 

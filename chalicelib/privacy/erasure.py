@@ -36,7 +36,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from chalicelib.clock import Clock, berlin_date, iso
-from chalicelib.errors import Unavailable
 from chalicelib.hashing import keyed_hmac
 from chalicelib.metrics import DELETIONS, Recorder
 from chalicelib.metrics import NULL as NULL_METRICS
@@ -59,6 +58,7 @@ from chalicelib.storage.dynamo import (
     TransactionCancelled,
     Update,
 )
+from chalicelib.storage.retry import Retry, optimistic
 from chalicelib.validation import email_key
 
 CHUNK = 100
@@ -129,8 +129,9 @@ class Erasure:
         first transaction (labels of its own; their failure propagates)."""
         check = check or (lambda item: rules.deletion_refusal(
             item, berlin_date(self.clock.now())))
-        for attempt in range(3):
-            item = address if (address is not None and attempt == 0) else self.book.get(
+
+        def attempt(number: int) -> Item | Refused | None:
+            item = address if (address is not None and number == 0) else self.book.get(
                 agency_id, address_id)
             if item is None:
                 return None
@@ -163,11 +164,13 @@ class Erasure:
             except TransactionCancelled as exc:
                 if exc.failed - {"address"} or not (exc.failed or exc.conflict):
                     raise
-                continue  # the address changed meanwhile: decide again on what it is now
+                # The address changed meanwhile: decide again on what it is now.
+                raise Retry() from exc
             # Counted at the commit that makes the person gone (a resumed clean-up is not).
             self.metrics.count(DELETIONS)
             return self._cleanup(tombstone, keys)
-        raise Unavailable(retry_after=1)
+
+        return optimistic(attempt)
 
     def tombstone(self, agency_id: str, address_id: str) -> Item | None:
         return self.table.get(*tombstone_key(agency_id, address_id))

@@ -20,7 +20,7 @@ from datetime import timedelta
 from typing import Any
 
 from chalicelib.clock import Clock, iso
-from chalicelib.errors import NotFound, Unavailable
+from chalicelib.errors import NotFound
 from chalicelib.links.service import RETRY_PREFIX
 from chalicelib.privacy import rules
 from chalicelib.privacy.addresses import (
@@ -35,6 +35,7 @@ from chalicelib.privacy.addresses import (
 )
 from chalicelib.secrets_util import new_id
 from chalicelib.storage.dynamo import Condition, Transaction, TransactionCancelled, Update
+from chalicelib.storage.retry import Retry, optimistic
 
 LEAD_LABEL = RETRY_PREFIX + "lead"
 FIELD_LABELS = {"first_name": "Vorname", "last_name": "Nachname", "phone": "Telefon",
@@ -128,7 +129,7 @@ class Leads:
                          actor: dict[str, Any]) -> dict[str, Any]:
         """The agency's one click: the suggested fields are stored, the suggestion is
         marked applied. 404 for an unknown or already applied suggestion."""
-        for _attempt in range(3):
+        def attempt(_number: int) -> dict[str, Any]:
             address = self.book.require(agency_id, address_id)
             entry = (address.get("open_suggestions") or {}).get(activity_id)
             if not entry:
@@ -148,6 +149,7 @@ class Leads:
             except TransactionCancelled as exc:
                 if "activity" in exc.failed:
                     raise NotFound("Vorschlag nicht gefunden oder bereits übernommen.") from exc
-                continue  # the address changed meanwhile: read it again
+                raise Retry() from exc  # the address changed meanwhile: read it again
             return public_address(after)
-        raise Unavailable(retry_after=1)
+
+        return optimistic(attempt)

@@ -33,6 +33,7 @@ from chalicelib.privacy.model import (
 from chalicelib.privacy.records import list_records, stage_record
 from chalicelib.secrets_util import new_id
 from chalicelib.storage.dynamo import Condition, Transaction, TransactionCancelled
+from chalicelib.storage.retry import Retry, optimistic
 from chalicelib.validation import email_key, validate_model
 
 RETENTION_ACTIVE = ("Für diese Adresse gilt ein Speichern-Bis-Datum in der Zukunft; sie darf "
@@ -115,7 +116,9 @@ class AddressService:
         named = data.model_fields_set
         if "gdpr_status" in named and data.gdpr_status is None:
             raise ValidationFailed({"gdpr_status": "Erlaubt: none, ignore, deletion_requested."})
-        for _attempt in range(3):
+
+        def attempt(_number: int) -> dict[str, Any]:
+            nonlocal before
             sets: dict[str, Any] = {n: getattr(data, n) for n in CONTACT_FIELDS if n in named}
             notes: list[str] = []
             if "store_until" in named:
@@ -181,9 +184,10 @@ class AddressService:
             except TransactionCancelled as exc:
                 _refuse_taken_email(exc)
                 before = self.book.require(agency_id, address_id)
-                continue
+                raise Retry() from exc
             return public_address(after)
-        raise Unavailable(retry_after=1)
+
+        return optimistic(attempt)
 
     def _stage_agency_record(self, tx: Transaction, agency_id: str, address_id: str,
                              action: str, old_status: str | None, new_status: str,
@@ -202,7 +206,9 @@ class AddressService:
         before = self.book.require(agency_id, address_id)
         data = body.get()
         interest = rules.is_interest(data.type, data.property_id)
-        for _attempt in range(3):
+
+        def attempt(_number: int) -> dict[str, Any]:
+            nonlocal before
             active = False
             if interest:
                 prop = self.table.get(*property_key(agency_id, data.property_id or ""))
@@ -226,14 +232,15 @@ class AddressService:
                                          at=now + timedelta(milliseconds=1))
             try:
                 tx.execute()
-            except TransactionCancelled:
+            except TransactionCancelled as exc:
                 before = self.book.require(agency_id, address_id)
-                continue
+                raise Retry() from exc
             return {**{k: None for k in ("tour_id", "registration_id")},
                     **public_activity({**activity, "activity_id": activity_id,
                                        "created_at": iso(now)}),
                     "store_until_reset": reset}
-        raise Unavailable(retry_after=1)
+
+        return optimistic(attempt)
 
     # -- deletion ------------------------------------------------------------------------
 

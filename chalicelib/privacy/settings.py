@@ -11,10 +11,10 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from chalicelib.clock import Clock, iso
-from chalicelib.errors import Unavailable
 from chalicelib.privacy import rules
 from chalicelib.privacy.model import SettingsInput
 from chalicelib.storage.dynamo import Condition, ConditionFailed, Table
+from chalicelib.storage.retry import Retry, optimistic
 from chalicelib.validation import validate_model
 
 DEFAULT_RETENTION_DAYS = 180
@@ -64,7 +64,8 @@ class SettingsRepository:
         if "custom_reasons" in changes:
             changes["custom_reasons"] = rules.unique(changes["custom_reasons"])
         pk, sk = settings_key(agency_id)
-        for _attempt in range(3):
+
+        def attempt(_number: int) -> GdprSettings:
             current, version = self._read(agency_id)
             updated = replace(current, **changes)
             condition = (Condition("attribute_not_exists({pk})") if version == 0
@@ -72,7 +73,8 @@ class SettingsRepository:
             try:
                 self.table.put({"pk": pk, "sk": sk, **asdict(updated), "version": version + 1,
                                 "updated_at": iso(self.clock.now())}, condition)
-            except ConditionFailed:
-                continue  # changed meanwhile: apply the named fields to the new state
+            except ConditionFailed as exc:
+                raise Retry() from exc  # changed meanwhile: apply the named fields to the new state
             return updated
-        raise Unavailable(retry_after=1)
+
+        return optimistic(attempt)

@@ -43,6 +43,7 @@ from chalicelib.storage.dynamo import (
     TransactionCancelled,
     Update,
 )
+from chalicelib.storage.retry import Retry, optimistic
 
 log = logging.getLogger("freigabe.retention")
 
@@ -293,7 +294,9 @@ class RetentionSweep:
         details = mails.agency_details(profile, agency)
         send = bool(listed and details["contact_email"])
         mail_id = f"gdpr-digest-{agency}-{today.isoformat()}"
-        for _attempt in range(2):
+
+        def attempt(_number: int) -> None:
+            nonlocal send
             totals = {**state["totals"], "agencies": int(state["totals"]["agencies"]) + 1,
                       "digests_sent": int(state["totals"]["digests_sent"]) + int(send)}
             changes = {"agency": None, "after_agency": agency, "phase": None, "position": None,
@@ -315,11 +318,13 @@ class RetentionSweep:
                     raise _Stop(lost=True) from exc
                 if f"mail:{mail_id}" in exc.failed:
                     send = False  # already staged today: never a second digest
-                    continue
+                    raise Retry() from exc
                 raise
             self._committed(state, changes)
             summary["agencies"] += 1
             if send:
                 summary["digests_sent"] += 1
                 self.outbox.deliver(staged)
-            return
+
+        # The second attempt stages no mail, so it cannot lose on the mail again.
+        optimistic(attempt, attempts=2, exhausted=lambda: None)

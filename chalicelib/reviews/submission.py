@@ -9,7 +9,7 @@ from typing import Any
 from chalicelib import ratelimit
 from chalicelib.body import Body
 from chalicelib.clock import berlin_date, epoch_seconds, iso, parse_iso
-from chalicelib.errors import RateLimited, Unavailable
+from chalicelib.errors import RateLimited
 from chalicelib.links.service import RETRY_PREFIX, StaleLink, Submission
 from chalicelib.mail import deliverability, recipient_cap
 from chalicelib.mail.outbox import OutboxMail
@@ -24,6 +24,7 @@ from chalicelib.reviews.signals import ip_key
 from chalicelib.reviews.texts import COUNT_TEXTS
 from chalicelib.secrets_util import new_id
 from chalicelib.storage.dynamo import Condition, Item, Transaction, TransactionCancelled
+from chalicelib.storage.retry import Retry, optimistic
 from chalicelib.validation import email_key
 
 BURST_FLAG_CAP = 20
@@ -61,7 +62,9 @@ class Submissions:
             item["user_agent"] = user_agent[:300]
         stamp, retry_after = ratelimit.window(now)
         suppressed = False
-        for _attempt in range(ATTEMPTS + 1):
+
+        def attempt(_number: int) -> dict[str, Any]:
+            nonlocal suppressed
             tx = Transaction(ctx.core.client)
             if not suppressed:
                 recipient_cap.stage(tx, ctx.core, ctx.settings.hash_key, data.email, now,
@@ -94,13 +97,15 @@ class Submissions:
                     raise RateLimited(retry_after=retry_after) from exc
                 if recipient_cap.only_cap_failed(exc.failed):
                     suppressed = True  # 202 all the same, without the confirm mail
-                    continue
+                    raise Retry() from exc
                 if exc.conflict and not exc.failed:
-                    continue
+                    raise Retry() from exc
                 raise
             ctx.outbox.deliver(staged)
             return {"review_id": review_id, "status": AWAITING}
-        raise Unavailable(retry_after=1)
+
+        # One more than the others: the per-recipient cap may take one attempt.
+        return optimistic(attempt, attempts=ATTEMPTS + 1)
 
     # -- confirmation (link) ------------------------------------------------------------
 

@@ -4,7 +4,9 @@ race fails its condition); the loser reads again and decides on what it finds no
 after ``attempts`` tries the request answers 503 with ``Retry-After`` instead of spinning.
 
 An attempt signals "read again" by raising ``Retry`` (or returning normally, which ends
-the loop with its value); any other exception ends the loop and propagates.
+the loop with its value); any other exception ends the loop and propagates. A site whose
+last lost race means something other than 503 (a batch that skips the item and goes on)
+passes ``exhausted``: its value (or error) is the answer then.
 """
 
 from __future__ import annotations
@@ -23,12 +25,14 @@ class Retry(Exception):
 
 
 def optimistic(attempt: Callable[[int], T], *, attempts: int = ATTEMPTS,
-               retry_after: int = 1) -> T:
-    """Runs ``attempt(n)`` for n = 0, 1, … until it returns; ``Unavailable`` once
-    ``attempts`` attempts raised ``Retry``."""
+               retry_after: int = 1, exhausted: Callable[[], T] | None = None) -> T:
+    """Runs ``attempt(n)`` for n = 0, 1, … until it returns; once ``attempts`` attempts
+    raised ``Retry``, ``exhausted()`` when given, else ``Unavailable``."""
     for number in range(attempts):
         try:
             return attempt(number)
         except Retry:
             continue
+    if exhausted is not None:
+        return exhausted()
     raise Unavailable(retry_after=retry_after)

@@ -14,6 +14,7 @@ from chalicelib.metrics import UNLOCKS, Recorder
 from chalicelib.privacy.leads import Leads
 from chalicelib.secrets_util import new_secret, sha256_hex
 from chalicelib.storage.dynamo import Table, Transaction, TransactionCancelled
+from chalicelib.storage.retry import Retry, optimistic
 from chalicelib.tours import events as tour_events
 from chalicelib.tours import mails
 from chalicelib.tours.events import Emitter
@@ -50,29 +51,30 @@ class Decisions:
         hashes = item.get("link_hashes") or {}
         retire = {"supersede_approve": hashes.get(PURPOSE_APPROVE),
                   "supersede_deny": hashes.get(PURPOSE_DENY)}
-        for attempt in range(3):
+
+        def attempt(number: int) -> list[OutboxMail]:
             tx = Transaction(self.core.client)
             for label, token_hash in retire.items():
                 self.links.supersede(tx, token_hash, label=label)
             staged = self.stage(tx, snapshot_of(item), decision, decided_by=actor.as_dict(),
-                                attempt=attempt)
+                                attempt=number)
             try:
                 tx.execute()
             except TransactionCancelled as exc:
                 if exc.conflict and not exc.failed:
                     raise Unavailable(retry_after=1) from exc
                 if exc.failed and all(f.startswith(RETRY_PREFIX) for f in exc.failed):
-                    continue  # the lead's address changed meanwhile: read it again
+                    raise Retry() from exc  # the lead's address changed meanwhile: read it again
                 if exc.failed and exc.failed <= retire.keys():
                     # Only the link items are missing: TTL removed them long after they
                     # expired, so there is nothing left to retire. Decide without them.
                     retire.update(dict.fromkeys(exc.failed))
-                    continue
+                    raise Retry() from exc
                 raise Conflict("Über diese Anfrage wurde bereits entschieden.",
                                code="already_decided") from exc
-            break
-        else:
-            raise Unavailable(retry_after=1)
+            return staged
+
+        staged = optimistic(attempt)
         self.decided(decision)
         self.outbox.deliver(staged)
         fresh = self.repo.get_registration(registration_id) or item

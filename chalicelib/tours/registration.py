@@ -11,7 +11,7 @@ from typing import Any
 from chalicelib import ratelimit
 from chalicelib.clock import Clock, iso
 from chalicelib.config import Settings
-from chalicelib.errors import RateLimited, Unavailable
+from chalicelib.errors import RateLimited
 from chalicelib.hashing import keyed_hash
 from chalicelib.links.service import LinkService
 from chalicelib.mail import deliverability, recipient_cap
@@ -25,6 +25,7 @@ from chalicelib.storage.dynamo import (
     Transaction,
     TransactionCancelled,
 )
+from chalicelib.storage.retry import Retry, optimistic
 from chalicelib.tours import events, mails
 from chalicelib.tours.events import Emitter
 from chalicelib.tours.model import validate_registration
@@ -75,7 +76,9 @@ class Registration:
         now = self.clock.now()
         window, retry_after = ratelimit.window(now)
         suppressed = False
-        for _attempt in range(4):
+
+        def attempt(_number: int) -> Registered:
+            nonlocal suppressed
             # One read: the email index. The lead stays unverified (it changes no stored
             # field and is no interest yet), so the property is read only on verification.
             existing = self.addresses.lead_state(tour["agency_id"], lead.email, None)
@@ -99,14 +102,16 @@ class Registration:
                     raise RateLimited(retry_after=retry_after) from exc
                 if recipient_cap.only_cap_failed(exc.failed):
                     suppressed = True  # 202 all the same, without the prospect's mail
-                    continue
+                    raise Retry() from exc
                 if "address" in exc.failed or (exc.conflict and not exc.failed):
-                    continue  # the address book changed under us: read the index again
+                    # The address book changed under us: read the index again.
+                    raise Retry() from exc
                 raise
             self.metrics.count(REGISTRATIONS, mode=protection["mode"])
             self.outbox.deliver(staged)
             return registered
-        raise Unavailable(retry_after=1)
+
+        return optimistic(attempt, attempts=4)
 
     def _stage_registration(self, tx: Transaction, tour: Item, lead: Any, status: str,
                             existing_address: Any, suppressed: bool = False

@@ -15,6 +15,7 @@ from chalicelib.secrets_util import new_id
 from chalicelib.storage import cursor
 from chalicelib.storage.cursor import Page
 from chalicelib.storage.dynamo import ConditionFailed, Item, Transaction, TransactionCancelled
+from chalicelib.storage.retry import Retry, optimistic
 from chalicelib.validation import validate_model
 from chalicelib.webhooks import model
 from chalicelib.webhooks.events import Events
@@ -69,7 +70,8 @@ class WebhookService:
                 "secrets": [{"sealed": self.box.seal(agency_id, webhook_id, secret),
                              "created_at": iso(now), "retire_at": None}]}
         item["pk"], item["sk"] = f"WH#{agency_id}", webhook_id
-        for _attempt in range(3):
+
+        def attempt(_number: int) -> dict[str, Any]:
             count = self.repo.count(agency_id)
             if count >= model.MAX_WEBHOOKS_PER_AGENCY:
                 raise Conflict(f"Höchstens {model.MAX_WEBHOOKS_PER_AGENCY} Webhooks je Agentur.",
@@ -80,11 +82,12 @@ class WebhookService:
                 tx.execute()
             except TransactionCancelled as exc:
                 if "count" in exc.failed or exc.conflict:
-                    continue
+                    raise Retry() from exc
                 raise
             self.events.forget(agency_id)
             return {**public_webhook(item), "secret": secret}
-        raise Unavailable(retry_after=1)
+
+        return optimistic(attempt)
 
     def list_webhooks(self, agency_id: str) -> dict[str, Any]:
         return {"webhooks": [public_webhook(i) for i in self.repo.of_agency(agency_id)

@@ -200,6 +200,19 @@ def test_after_the_last_attempt_the_answer_is_503_with_retry_after():
     assert calls == [0, 1, 2, 3] and raised.value.retry_after == 2
 
 
+def test_a_site_that_gives_up_otherwise_answers_with_its_exhausted_value():
+    from chalicelib.storage.retry import Retry, optimistic
+
+    calls: list[int] = []
+
+    def attempt(number: int) -> str:
+        calls.append(number)
+        raise Retry()
+
+    assert optimistic(attempt, attempts=2, exhausted=lambda: "skipped") == "skipped"
+    assert calls == [0, 1]
+
+
 def test_any_other_error_ends_the_loop_at_once():
     from chalicelib.errors import Conflict
     from chalicelib.storage.retry import optimistic
