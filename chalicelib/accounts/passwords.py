@@ -13,6 +13,7 @@ import contextlib
 import hashlib
 import hmac
 import secrets
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -23,7 +24,7 @@ from chalicelib.accounts.sessions import Sessions
 from chalicelib.accounts.throttle import AuthThrottle
 from chalicelib.accounts.users import UserRepository
 from chalicelib.clock import Clock, iso, parse_iso
-from chalicelib.errors import ValidationFailed
+from chalicelib.errors import Unavailable, ValidationFailed
 from chalicelib.mail.outbox import Outbox, OutboxMail
 from chalicelib.secrets_util import new_id
 from chalicelib.storage.dynamo import (
@@ -31,6 +32,7 @@ from chalicelib.storage.dynamo import (
     ConditionFailed,
     Table,
     Transaction,
+    TransactionCancelled,
     Update,
 )
 from chalicelib.validation import validate_model
@@ -69,11 +71,12 @@ class PasswordReset:
         if user is None or user.get("disabled") or self.limits.reached(
                 throttle.FORGOT_ACCOUNT, email):
             return {"status": "accepted"}
-        self.limits.hit(throttle.FORGOT_ACCOUNT, email)
         code = f"{secrets.randbelow(10**6):06d}"
         now = self.clock.now()
         valid_until = now + CODE_VALID
         tx = Transaction(self.core.client)
+        # Counted with the code it sends: a repeated request after a failed one counts once.
+        self.limits.stage_hit(tx, throttle.FORGOT_ACCOUNT, email)
         pk, sk = reset_key(user["user_id"])
         tx.put(self.core, {"pk": pk, "sk": sk, "code_hash": self._digest(user["user_id"], code),
                            "tries": 0, "expires_at": iso(valid_until),
@@ -82,7 +85,12 @@ class PasswordReset:
             f"reset-{new_id()}", "account_reset",
             reset_mail(user, code, self.sign_in_url, valid_until),
             ref_kind="user", ref_id=user["user_id"])])
-        tx.execute()
+        try:
+            tx.execute()
+        except TransactionCancelled as exc:
+            if throttle.LIMIT_LABEL in exc.failed:  # the limit was reached meanwhile
+                return {"status": "accepted"}
+            raise Unavailable(retry_after=1) from exc
         self.outbox.deliver(staged)
         return {"status": "accepted"}
 
@@ -106,18 +114,26 @@ class PasswordReset:
             with contextlib.suppress(ConditionFailed):
                 self.core.update(pk, sk, Update(adds={"tries": 1}), as_read)
             raise ValidationFailed({"code": WRONG_CODE})
-        try:  # the code is spent once, whoever is first
-            self.core.delete(pk, sk, as_read)
-        except ConditionFailed as exc:
+        # The code is spent once, whoever is first, and in the same transaction the product
+        # ends the sessions that knew the old password: once Cognito has the new one, a
+        # failed write could not be repeated (the code would be spent).
+        sets: dict[str, Any] = {"signed_out_at": int(time.time())}
+        if user.get("status") == "invited":
+            sets["status"] = "active"
+        tx = Transaction(self.core.client)
+        tx.delete(self.core, pk, sk, condition=as_read, label="code")
+        self.users.stage_fields(tx, user, sets, removes=("fresh_sessions",))
+        try:
+            tx.execute()
+        except TransactionCancelled as exc:
+            if exc.conflict and not exc.failed:  # a concurrent transaction: try again
+                raise Unavailable(retry_after=1) from exc
             raise ValidationFailed({"code": WRONG_CODE}) from exc
         try:
             self.sessions.pool.set_password(user["user_id"], data.new_password, permanent=True)
         except ValidationFailed:
-            self.core.put(stored)  # Cognito refused the password: the code stays usable
+            # Cognito refused the password: the code stays usable (the sessions stay ended).
+            self.core.put(stored)
             raise
-        sets: dict[str, Any] = {"status": "active"} if user.get("status") == "invited" else {}
-        if sets:
-            self.users.set_fields(user, sets)
-        # A new password ends the sessions that knew the old one.
-        self.sessions.sign_out_everywhere(user)
+        self.sessions.pool.sign_out_everywhere(user["email"])
         return {"status": "password_changed"}

@@ -11,6 +11,7 @@ enabled owners is an item changed in the same transaction, conditioned on stayin
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -23,7 +24,7 @@ from chalicelib.agencies.repository import AgencyRepository
 from chalicelib.auth.actor import Actor
 from chalicelib.body import Body
 from chalicelib.clock import Clock, iso
-from chalicelib.errors import Conflict, NotFound
+from chalicelib.errors import Conflict, NotFound, Unavailable
 from chalicelib.mail.outbox import Outbox, OutboxMail
 from chalicelib.secrets_util import new_id
 from chalicelib.storage.dynamo import Table, Transaction, TransactionCancelled
@@ -98,6 +99,8 @@ class Staff:
             tx.execute()
         except TransactionCancelled as exc:
             self.pool.delete_user(user_id)  # the product's record lost: undo Cognito's
+            if exc.conflict and not exc.failed:  # a concurrent transaction: try again
+                raise Unavailable(retry_after=1) from exc
             raise email_in_use() from exc
         except Exception:
             self.pool.delete_user(user_id)
@@ -143,7 +146,10 @@ class Staff:
         tx = Transaction(self.core.client)
         staged = self._stage_invitation(tx, user, self.agencies.get_agency(agency_id), actor,
                                         password)
-        tx.execute()
+        try:
+            tx.execute()
+        except TransactionCancelled as exc:  # a new mail item: only a concurrent transaction
+            raise Unavailable(retry_after=1) from exc
         self.outbox.deliver(staged)
         return {"user_id": user_id, "status": "invited"}
 
@@ -160,6 +166,10 @@ class Staff:
             return public_user(user)
         sets["updated_at"] = iso(self.clock.now())
         sets["updated_by"] = actor.as_dict()
+        if sets.get("disabled"):
+            # Signed out with the change itself: a repeated PATCH finds nothing to change,
+            # so a sign-out written after it could be lost for good.
+            sets["signed_out_at"] = int(time.time())
         tx = Transaction(self.core.client)
         self.users.change(tx, user, sets)
         try:
@@ -168,11 +178,13 @@ class Staff:
             if "owners" in exc.failed:
                 raise Conflict("Die Agentur braucht mindestens einen aktiven Inhaber.",
                                code="last_owner") from exc
+            if exc.conflict and not exc.failed:  # a concurrent transaction: try again
+                raise Unavailable(retry_after=1) from exc
             raise Conflict("Die Person wurde gerade geändert. Bitte neu laden.") from exc
         if "disabled" in sets:
             self.pool.set_enabled(user_id, not sets["disabled"])
             if sets["disabled"]:
-                self.sessions.sign_out_everywhere(user)
+                self.pool.sign_out_everywhere(user["email"])  # by the alias (sessions.py)
         return public_user({**user, **sets})
 
     def disable_qa_member(self, email: str, actor: Actor) -> dict[str, Any]:

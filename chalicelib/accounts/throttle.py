@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from chalicelib.clock import Clock
 from chalicelib.errors import RateLimited
 from chalicelib.ratelimit import ip_subject
-from chalicelib.storage.dynamo import Table, Update
+from chalicelib.storage.dynamo import Condition, Table, Transaction, Update
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,8 @@ FORGOT_IP = Limit("forgot-ip", 20, 3600)
 # Beyond this, forgot-password answers as always but sends no further mail.
 FORGOT_ACCOUNT = Limit("forgot-account", 3, 3600)
 RESET_IP = Limit("reset-ip", 30, 900)
+# The label of a limit staged in a transaction (``stage_hit``).
+LIMIT_LABEL = "limit"
 
 
 def client_subject(ip: str | None) -> str | None:
@@ -78,6 +80,14 @@ class AuthThrottle:
         if count > limit.limit:
             raise RateLimited(retry_after=max(1, retry))
         return count
+
+    def stage_hit(self, tx: Transaction, limit: Limit, subject: str) -> None:
+        """Counts one attempt with the transaction it belongs to; the transaction fails on
+        the label ``LIMIT_LABEL`` once the window's count has reached the limit."""
+        pk, sk, ends, _ = self._key(limit, subject)
+        tx.update(self.core, pk, sk, Update(adds={"count": 1}, sets={"ttl": ends + 86400}),
+                  condition=Condition("attribute_not_exists({count}) OR {count} < {:limit}",
+                                      limit=limit.limit), label=LIMIT_LABEL)
 
     def check(self, limit: Limit, subject: str | None) -> None:
         """429 if the window's count already reached the limit (counts nothing)."""

@@ -16,7 +16,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.storage.dynamo import Condition, Item, Table, Transaction, Update
+from chalicelib.errors import Unavailable
+from chalicelib.storage.dynamo import (
+    Condition,
+    Item,
+    Table,
+    Transaction,
+    TransactionCancelled,
+    Update,
+)
 from chalicelib.storage.partition import items_with_prefix
 
 LISTED = ("user_id", "email", "name", "role", "status", "disabled", "created_at",
@@ -118,14 +126,23 @@ class UserRepository:
     def set_fields(self, user: dict[str, Any], sets: dict[str, Any]) -> None:
         """Unconditional bookkeeping (status after the first sign-in, sign-out time)."""
         tx = Transaction(self.core.client)
+        self.stage_fields(tx, user, sets)
+        try:
+            tx.execute()
+        except TransactionCancelled as exc:
+            if exc.conflict and not exc.failed:  # a concurrent transaction: try again
+                raise Unavailable(retry_after=1) from exc
+            raise
+
+    def stage_fields(self, tx: Transaction, user: dict[str, Any], sets: dict[str, Any],
+                     removes: tuple[str, ...] = ()) -> None:
         upk, usk = user_key(user["user_id"])
-        tx.update(self.core, upk, usk, Update(sets=sets),
+        tx.update(self.core, upk, usk, Update(sets=sets, removes=list(removes)),
                   condition=Condition("attribute_exists({pk})"), label="user")
         listed = {k: v for k, v in sets.items() if k in LISTED}
         if listed and user.get("agency_id"):
             mpk, msk = member_key(user["agency_id"], user["user_id"])
             tx.update(self.core, mpk, msk, Update(sets=listed), label="member")
-        tx.execute()
 
 
 def _listed(user: dict[str, Any]) -> dict[str, Any]:

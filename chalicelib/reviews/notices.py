@@ -13,7 +13,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from chalicelib.auth.actor import Actor
 from chalicelib.clock import epoch_seconds, iso
-from chalicelib.errors import Conflict, NotFound, RateLimited, ValidationFailed
+from chalicelib.errors import Conflict, NotFound, RateLimited, Unavailable, ValidationFailed
 from chalicelib.mail.outbox import OutboxMail
 from chalicelib.reviews import mails
 from chalicelib.reviews.context import ReviewContext
@@ -125,6 +125,8 @@ class Notices:
         except TransactionCancelled as exc:
             if "rate_ip" in exc.failed:
                 raise RateLimited(retry_after=3600 - now.minute * 60 - now.second) from exc
+            if exc.conflict and not exc.failed:  # a concurrent transaction: try again
+                raise Unavailable(retry_after=1) from exc
             raise
         ctx.outbox.deliver(staged)
         return {"notice_id": notice["notice_id"], "status": "received"}
@@ -188,21 +190,26 @@ class Notices:
     def resolve(self, notice_id: str, actor: Actor, payload: Any | Callable[[], Any]
                 ) -> dict[str, Any]:
         ctx = self.ctx
-        notice = ctx.repo.table.get(*notice_key(notice_id))
-        if notice is None:
-            raise NotFound("Meldung nicht gefunden.")
-        if notice["status"] != "open":
-            raise Conflict("Diese Meldung ist bereits entschieden.", code="notice_resolved")
-        data = validate_model(NoticeResolveInput, payload() if callable(payload) else payload)
-        review = ctx.repo.get_review(notice["review_id"]) or {}
-        tx = ctx.transaction()
-        after = self._stage_resolution(tx, notice, review, data.outcome, data.reason,
-                                       actor.as_dict())
-        staged = ctx.stage_mails(tx, self._mail(notice, review, decided=True,
-                                                outcome=data.outcome, reason=data.reason))
-        ctx.execute(tx)
-        ctx.outbox.deliver(staged)
-        return notice_view(after, review or None)
+
+        def attempt() -> dict[str, Any]:
+            notice = ctx.repo.table.get(*notice_key(notice_id))
+            if notice is None:
+                raise NotFound("Meldung nicht gefunden.")
+            if notice["status"] != "open":
+                raise Conflict("Diese Meldung ist bereits entschieden.", code="notice_resolved")
+            data = validate_model(NoticeResolveInput,
+                                  payload() if callable(payload) else payload)
+            review = ctx.repo.get_review(notice["review_id"]) or {}
+            tx = ctx.transaction()
+            after = self._stage_resolution(tx, notice, review, data.outcome, data.reason,
+                                           actor.as_dict())
+            staged = ctx.stage_mails(tx, self._mail(notice, review, decided=True,
+                                                    outcome=data.outcome, reason=data.reason))
+            ctx.execute(tx)  # Retry: read again (a takedown may have decided it meanwhile)
+            ctx.outbox.deliver(staged)
+            return notice_view(after, review or None)
+
+        return ctx.run(attempt)
 
     def _stage_resolution(self, tx: Transaction, notice: Item, review: Item, outcome: str,
                           reason: str, by: Any, label: str = "notice") -> Item:

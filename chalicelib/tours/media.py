@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.body import Body
 from chalicelib.clock import Clock, iso, parse_iso
-from chalicelib.errors import Conflict, NotFound, Unauthorized, ValidationFailed
+from chalicelib.errors import Conflict, NotFound, Unauthorized, Unavailable, ValidationFailed
 from chalicelib.secrets_util import new_id
 from chalicelib.storage.dynamo import (
     Condition,
@@ -149,7 +149,7 @@ class MediaService:
             if "media" in exc.failed:
                 raise NotFound("Für diesen Standpunkt gibt es keine Medien.",
                                code="no_media") from exc
-            raise
+            raise Unavailable(retry_after=1) from exc  # a concurrent transaction
         return {"viewpoint_id": viewpoint_id, "deleted": True}
 
     def list(self, agency_id: str, tour_id: str) -> dict[str, Any]:
@@ -234,6 +234,8 @@ class MediaService:
                 raise ValidationFailed({"viewpoint_id": f"Höchstens {self.max_viewpoints} "
                                                         "Standpunkte je Rundgang haben Medien."}
                                        ) from exc
+            if exc.conflict and not exc.failed:  # a concurrent transaction: try again
+                raise Unavailable(retry_after=1) from exc
             raise Conflict("Der Standpunkt wurde gleichzeitig geändert. Bitte erneut "
                            "versuchen.", code="media_conflict") from exc
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from chalicelib.clock import Clock, epoch_seconds, iso
 from chalicelib.config import Settings
-from chalicelib.errors import Gone, RateLimited
+from chalicelib.errors import Gone, RateLimited, Unavailable
 from chalicelib.links.service import LinkService, Outcome, Page, StaleLink, Submission
 from chalicelib.mail.outbox import Outbox, OutboxMail
 from chalicelib.secrets_util import new_secret, sha256_hex
@@ -88,6 +88,8 @@ class Reentry:
                 raise RateLimited("Sie haben heute bereits drei neue Zugangslinks angefordert. "
                                   "Bitte versuchen Sie es morgen erneut.",
                                   retry_after=_seconds_to_midnight(now)) from exc
+            if exc.conflict and not exc.failed:  # a concurrent transaction: try again
+                raise Unavailable(retry_after=1) from exc
             raise Gone() from exc  # erased, or no longer unlocked
         self.outbox.deliver(staged)
         return Page(heading="Neuer Zugangslink verschickt",

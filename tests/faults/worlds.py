@@ -103,6 +103,10 @@ _RANDOM_PARTS = [
     (re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"), "<uuid>"),
     (re.compile(r"(?<![A-Za-z0-9])(?=[a-z]*[2-7])[a-z2-7]{16}(?![a-z0-9])"), "<key-id>"),
     (re.compile(r"\"prefix\": \"fg_[^\"]*\""), "\"prefix\": <prefix>"),
+    # A sign-out everywhere is stamped in real seconds (tokens' iat are real time too).
+    (re.compile(r"\"signed_out_at\": \d+"), "\"signed_out_at\": <now>"),
+    # A re-entry mail is named by a prefix of its random link's hash.
+    (re.compile(r"-reentry-[0-9a-f]{12}"), "-reentry-<hex>"),
 ]
 
 
