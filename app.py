@@ -135,7 +135,9 @@ def review_sweep(event: Any) -> dict[str, Any]:
                 finished=lambda summary: not summary.get("stopped_for_time"))
 
 
-JOBS = {"mail-retry": mail_retry, "review-sweep": review_sweep}
+# The scheduled handlers by job name: each takes (event, context) and answers its summary.
+JOBS: dict[str, Callable[[dict[str, Any], Any], dict[str, Any]]] = {
+    "mail-retry": mail_retry, "review-sweep": review_sweep}
 
 
 # Every 15 minutes through the night (01:00–04:45 UTC, 02:00–06:45 in Berlin): the first

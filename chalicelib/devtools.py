@@ -5,9 +5,12 @@ from __future__ import annotations
 import email
 from email import policy
 from email.utils import getaddresses, parsedate_to_datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.clock import iso
+
+if TYPE_CHECKING:
+    from joserfc.jwk import KeySetSerialization
 
 
 def parse_raw_mail(message_id: str, raw: str, destinations: list[str]) -> dict[str, Any]:
@@ -61,11 +64,12 @@ def local_user_pool(client: Any, prefix: str) -> tuple[str | None, str | None]:
     return pool_id, client_id
 
 
-def moto_jwks() -> dict[str, Any]:
+def moto_jwks() -> KeySetSerialization:
     """The public keys moto signs its Cognito tokens with (TRAPS.md: kid "dummy")."""
     import gzip
-    import json
     from importlib import resources
 
+    from chalicelib.auth.jwt_verify import jwks_document
+
     path = resources.files("moto.cognitoidp") / "resources" / "jwks-public.json.gz"
-    return json.loads(gzip.decompress(path.read_bytes()))
+    return jwks_document(gzip.decompress(path.read_bytes()))

@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 NAMESPACE = "freigabe"
@@ -47,7 +47,7 @@ WEBHOOK_DELIVERED = "WebhookDelivered"   # an attempt answered 2xx
 WEBHOOK_ATTEMPT_FAILED = "WebhookAttemptFailed"  # no 2xx (status, refusal, timeout)
 WEBHOOK_GIVEN_UP = "WebhookGivenUp"      # a delivery ended failed after its last attempt
 
-Sink = Callable[[dict[str, Any]], None]
+Sink = Callable[[Mapping[str, Any]], None]
 
 
 class Recorder(Protocol):
@@ -55,7 +55,7 @@ class Recorder(Protocol):
     def duration(self, name: str, milliseconds: float, **dimensions: str) -> None: ...
 
 
-def print_sink(blob: dict[str, Any]) -> None:
+def print_sink(blob: Mapping[str, Any]) -> None:
     """One EMF line on stdout: Lambda ships it to CloudWatch Logs, which extracts the metric."""
     print(json.dumps(blob, separators=(",", ":")), flush=True)
 
@@ -101,8 +101,8 @@ class Metrics:
             for name, total in counts.get(dims, {}).items():
                 blob.add_metric(name=name, unit=MetricUnit.Count, value=total)
             for name, values in durations.get(dims, {}).items():
-                for value in values:
-                    blob.add_metric(name=name, unit=MetricUnit.Milliseconds, value=value)
+                for milliseconds in values:
+                    blob.add_metric(name=name, unit=MetricUnit.Milliseconds, value=milliseconds)
             self.sink(blob.serialize_metric_set())
         return len(groups)
 

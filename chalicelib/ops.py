@@ -15,13 +15,16 @@ import json
 import logging
 import sys
 from collections.abc import Callable
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from chalicelib.errors import AppError, Conflict, NotFound, ValidationFailed
 from chalicelib.personal_data import ItemKind, Subject
 from chalicelib.validation import EmailStr, SingleLine, fields_from
+
+if TYPE_CHECKING:  # the container is reached at run time only (cold start)
+    from chalicelib.wiring import Container
 
 log = logging.getLogger("freigabe.ops")
 
@@ -130,7 +133,7 @@ def parse(event: Any) -> Any:
                                ) from exc
 
 
-def handle(event: Any, container: Any, run_job: JobRunner | None = None,
+def handle(event: Any, container: Container, run_job: JobRunner | None = None,
            remaining_ms: RemainingMillis | None = None) -> dict[str, Any]:
     """Runs one operator event; answers ``{"ok": true, ...}`` or ``{"ok": false, "error"}``.
     ``remaining_ms`` is the Lambda context's ``get_remaining_time_in_millis``: an event
@@ -153,7 +156,7 @@ def handle(event: Any, container: Any, run_job: JobRunner | None = None,
     return {"ok": True, **result}
 
 
-def _perform(event: Any, container: Any, run_job: JobRunner | None) -> dict[str, Any]:
+def _perform(event: Any, container: Container, run_job: JobRunner | None) -> dict[str, Any]:
     if isinstance(event, CreateAgency):
         return create_agency(container, event)
     if isinstance(event, InviteQaMember):
@@ -186,7 +189,7 @@ def _perform(event: Any, container: Any, run_job: JobRunner | None) -> dict[str,
     return erase_person(container, event.agency_id, event.email, event.reason)
 
 
-def create_agency(container: Any, event: CreateAgency) -> dict[str, Any]:
+def create_agency(container: Container, event: CreateAgency) -> dict[str, Any]:
     """The agency, its privacy URL and its first owner (invited by mail). Everything is
     checked before anything is written: a taken owner address creates no agency."""
     from chalicelib.accounts.staff import email_in_use
@@ -204,7 +207,7 @@ def create_agency(container: Any, event: CreateAgency) -> dict[str, Any]:
     return {"agency": agency, "owner": owner}
 
 
-def _backfill_date(day: dt.date | None, container: Any) -> dt.date | None:
+def _backfill_date(day: dt.date | None, container: Container) -> dt.date | None:
     """None for "now" (no date, or today); a past date runs with the clock on that date.
     A future date is refused: a sweep run early would delete data before its time."""
     from chalicelib.clock import berlin_date
@@ -228,7 +231,7 @@ def backfill_clock(day: dt.date) -> Any:
 
 # -- one person (Art. 15/20 export, Art. 17 erasure) -----------------------------------------
 
-def _located(container: Any, agency_id: str, email: str) -> Any:
+def _located(container: Container, agency_id: str, email: str) -> Any:
     """What every holder of personal data (``container.person_data``, the agency's and
     the platform's) has about the person; 404 when the agency or all of them have
     nothing."""
@@ -240,7 +243,7 @@ def _located(container: Any, agency_id: str, email: str) -> Any:
     return located
 
 
-def export_person(container: Any, agency_id: str, email: str) -> dict[str, Any]:
+def export_person(container: Container, agency_id: str, email: str) -> dict[str, Any]:
     """Everything stored about one person in one agency, as JSON, from every holder: the
     address-book entry (address, GDPR state, activities, consent records), the tour
     registrations reached through it, and the reviews the person wrote about the agency
@@ -252,7 +255,7 @@ def export_person(container: Any, agency_id: str, email: str) -> dict[str, Any]:
     return export
 
 
-def erase_person(container: Any, agency_id: str, email: str, reason: str) -> dict[str, Any]:
+def erase_person(container: Container, agency_id: str, email: str, reason: str) -> dict[str, Any]:
     """Every holder erases, in registration order: the address through the API's deletion
     (registrations, links, mails, tombstone; refused with retention_active while a
     store-until date protects it, before anything else is deleted); then the person's
@@ -284,7 +287,7 @@ class Idempotency:
     the record, and the operator's retry minutes later must run instead of answering
     "in progress" for the whole window."""
 
-    def __init__(self, container: Any, remaining_ms: RemainingMillis | None = None) -> None:
+    def __init__(self, container: Container, remaining_ms: RemainingMillis | None = None) -> None:
         self.core = container.core_table
         self.clock = container.clock
         self.hash_key = container.settings.hash_key

@@ -7,6 +7,7 @@ import unicodedata
 from typing import Annotated, Any, TypeVar
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ValidationError
+from pydantic_core import ErrorDetails
 
 from chalicelib.errors import ValidationFailed
 
@@ -103,7 +104,7 @@ _MESSAGES: dict[str, str] = {
 }
 
 
-def _message(error: dict[str, Any]) -> str:
+def _message(error: ErrorDetails) -> str:
     kind = error["type"]
     ctx = error.get("ctx") or {}
     if kind in ("too_short", "too_long") and isinstance(error.get("input"), str):

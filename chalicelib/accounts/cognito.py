@@ -50,7 +50,8 @@ def temporary_password() -> str:
 
 
 def _code(exc: Exception) -> str:
-    return getattr(exc, "response", {}).get("Error", {}).get("Code", "")
+    response = getattr(exc, "response", None)  # botocore's ClientError carries one
+    return str(response.get("Error", {}).get("Code", "")) if isinstance(response, dict) else ""
 
 
 def _translate(exc: Exception, *, field: str = "password") -> AppError:
@@ -131,7 +132,7 @@ class UserPool:
                             {"Name": "email_verified", "Value": "true"},
                             {"Name": "name", "Value": name}])
         attributes = {a["Name"]: a["Value"] for a in response["User"].get("Attributes", [])}
-        return attributes.get("sub") or response["User"]["Username"]
+        return str(attributes.get("sub") or response["User"]["Username"])
 
     def set_password(self, user_id: str, password: str, *, permanent: bool) -> None:
         self._call("admin_set_user_password", field="new_password",

@@ -30,7 +30,10 @@ def unverified_claims(token: str) -> dict[str, Any]:
     checked on every request that presents it, not here)."""
     try:
         payload = token.split(".")[1]
-        return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+        if not isinstance(claims, dict):
+            raise ValueError("the token's payload is no JSON object")
+        return claims
     except (IndexError, ValueError, binascii.Error) as exc:
         raise InvalidCredentials() from exc
 

@@ -11,6 +11,7 @@ enabled owners is an item changed in the same transaction, conditioned on stayin
 
 from __future__ import annotations
 
+import builtins
 import time
 from datetime import timedelta
 from typing import Any
@@ -118,7 +119,7 @@ class Staff:
 
     def _stage_invitation(self, tx: Transaction, user: dict[str, Any],
                           agency: dict[str, Any] | None, actor: Actor, password: str
-                          ) -> list[OutboxMail]:
+                          ) -> builtins.list[OutboxMail]:  # the method list() shadows it
         valid_until = self.clock.now() + timedelta(days=TEMPORARY_PASSWORD_DAYS)
         url = self.sign_in_url if agency else self.qa_sign_in_url
         inviter = actor.name or (agency or {}).get("name") or "Freigabe"

@@ -57,8 +57,11 @@ def _blank_to_none(value: Any) -> Any:
 _Opt = BeforeValidator(_blank_to_none)
 
 
-def _text(max_length: int) -> Any:
-    return Annotated[Annotated[SingleLine, Field(max_length=max_length)] | None, _Opt]
+# Optional single-line text, blank means null; one alias per length so that the checker
+# sees a type, not a value.
+_Text100 = Annotated[Annotated[SingleLine, Field(max_length=100)] | None, _Opt]
+_Text200 = Annotated[Annotated[SingleLine, Field(max_length=200)] | None, _Opt]
+_Text300 = Annotated[Annotated[SingleLine, Field(max_length=300)] | None, _Opt]
 
 
 class ProfileInput(BaseModel):
@@ -67,16 +70,16 @@ class ProfileInput(BaseModel):
 
     model_config = ConfigDict(extra="forbid", strict=True)
 
-    legal_name: _text(200) = None
-    street: _text(200) = None
+    legal_name: _Text200 = None
+    street: _Text200 = None
     zip: Annotated[Annotated[str, AfterValidator(postal_code)] | None, _Opt] = None
-    city: _text(100) = None
+    city: _Text100 = None
     email: Annotated[EmailStr | None, _Opt] = None
     phone: Annotated[Annotated[Phone, Field(max_length=40)] | None, _Opt] = None
     privacy_url: Annotated[Annotated[str, Field(max_length=2000),
                                      AfterValidator(_https_url)] | None, _Opt] = None
-    dpo_contact: _text(300) = None
-    supervisory_authority: _text(300) = None
+    dpo_contact: _Text300 = None
+    supervisory_authority: _Text300 = None
 
 
 @dataclass(frozen=True)

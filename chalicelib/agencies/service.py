@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -81,7 +81,7 @@ class AgencyService:
             agency_id = None
         plaintext = token or f"fg_{new_secret()}"
         token_id = new_id()[:16]
-        record = {
+        record: dict[str, Any] = {
             "token_id": token_id,
             "kind": kind,
             "agency_id": agency_id,

@@ -16,11 +16,14 @@ import threading
 import time
 import urllib.request
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from chalicelib.errors import Unauthorized
 
-JwksSource = Callable[[], dict[str, Any]]
+if TYPE_CHECKING:  # joserfc loads on the first JWT only (cold start)
+    from joserfc.jwk import KeySetSerialization
+
+JwksSource: TypeAlias = "Callable[[], KeySetSerialization]"
 REFETCH_SECONDS = 60
 # Clock skew allowed on iat only (a token "from the future" is refused beyond it); exp has
 # none: a token is dead when it says so.
@@ -31,13 +34,22 @@ def cognito_issuer(region: str, user_pool_id: str) -> str:
     return f"https://cognito-idp.{region}.amazonaws.com/{user_pool_id}"
 
 
+def jwks_document(raw: bytes) -> KeySetSerialization:
+    """A JWKS as JSON, checked for its one required member ("keys": a list of keys);
+    ``ValueError`` for anything else, which the verifier answers with no access."""
+    document = json.loads(raw)
+    if not isinstance(document, dict) or not isinstance(document.get("keys"), list):
+        raise ValueError("not a JWKS document")
+    return {"keys": document["keys"]}
+
+
 def url_jwks(url: str, timeout: float = 3.0) -> JwksSource:
     """The pool's public keys over HTTPS (deployed stages)."""
-    def fetch() -> dict[str, Any]:
+    def fetch() -> KeySetSerialization:
         if not url.startswith("https://"):
             raise ValueError("JWKS URL must be https")
         with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310
-            return json.loads(response.read(256 * 1024))
+            return jwks_document(response.read(256 * 1024))
     return fetch
 
 
@@ -67,7 +79,8 @@ class TokenVerifier:
                         raise Unauthorized() from exc
                 else:
                     self._keys = keys
-                    self._kids = {k.get("kid") for k in document.get("keys", [])}
+                    self._kids = {listed for k in document["keys"]
+                                  if isinstance(listed := k.get("kid"), str)}
                     self._fetched_at = self._now()
             if kid not in self._kids:
                 raise Unauthorized()

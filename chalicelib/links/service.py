@@ -5,7 +5,7 @@ write consumes the link inside the capability's own transaction)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -158,7 +158,7 @@ class LinkService:
         return f"{self.base_url}/links/{purpose}/{token}"
 
     def issue(self, tx: Transaction, *, purpose: str, record_id: str, agency_id: str | None,
-              valid_for: timedelta, context: dict[str, Any],
+              valid_for: timedelta, context: Mapping[str, Any],
               sibling_hash: str | None = None, token: str | None = None) -> IssuedLink:
         token = token or new_secret()
         token_hash = sha256_hex(token)

@@ -275,9 +275,9 @@ class Outbox:
         for mail in mails:
             mail = replace(mail, attempts=1)
             if self.suppressions is not None:
-                mail = replace(mail, screening=Screening())
-                self.suppressions.guard(tx, list(mail.message.to),
-                                        mail.screening.mark_suppressed)
+                screening = Screening()
+                mail = replace(mail, screening=screening)
+                self.suppressions.guard(tx, list(mail.message.to), screening.mark_suppressed)
             self.store.stage(tx, mail, now, now + timedelta(seconds=self.claim_seconds))
             staged.append(mail)
         return staged

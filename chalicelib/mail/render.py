@@ -6,9 +6,12 @@ from __future__ import annotations
 import functools
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.clock import BERLIN
+
+if TYPE_CHECKING:  # imported on first use (cold start)
+    import jinja2
 
 TEMPLATE_DIRS = [
     Path(__file__).parent / "templates",
@@ -31,7 +34,7 @@ def german_datetime(value: datetime) -> str:
 
 
 @functools.cache
-def _environment() -> Any:
+def _environment() -> jinja2.Environment:
     import jinja2
 
     env = jinja2.Environment(

@@ -181,7 +181,7 @@ class Erasure:
         if tombstone is None or tombstone.get("status") != "cleanup_pending":
             return tombstone
         keys = [tuple(k) for k in (tombstone.get("cleanup") or {}).get("keys", [])]
-        return self._cleanup(tombstone, keys)  # type: ignore[arg-type]
+        return self._cleanup(tombstone, keys)
 
     def pending(self, agency_id: str) -> Iterator[str]:
         """Address ids of this agency whose clean-up is pending (index "gdpr", part C)."""

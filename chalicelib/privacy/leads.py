@@ -34,7 +34,7 @@ from chalicelib.privacy.addresses import (
     reset_activity,
 )
 from chalicelib.secrets_util import new_id
-from chalicelib.storage.dynamo import Condition, Transaction, TransactionCancelled, Update
+from chalicelib.storage.dynamo import Condition, Item, Transaction, TransactionCancelled, Update
 from chalicelib.storage.retry import Retry, optimistic
 
 LEAD_LABEL = RETRY_PREFIX + "lead"
@@ -64,6 +64,7 @@ class Leads:
             return
         address_id, activity_sk = lead["address_id"], lead["activity_sk"]
         prop = None
+        address: Item | None
         if lead.get("created") and attempt == 0:
             address = dict(lead["created"])
         else:
@@ -88,7 +89,7 @@ class Leads:
             elif not _same(stored, typed):
                 differing[name] = {"current": stored, "suggested": typed}
         sets: dict[str, Any] = dict(fills)
-        interest = rules.is_interest("inquiry", property_id)
+        interest = rules.interest_property("inquiry", property_id)
         resets = bool(interest and prop and prop.get("status") == "active"
                       and rules.has_automatic_date(address))
         if resets:
@@ -103,11 +104,11 @@ class Leads:
             sets["open_suggestions"] = open_suggestions
         if sets or interest:
             self.book.stage_change(tx, address, sets,
-                                   adds={"interest_properties": {property_id}} if interest
+                                   adds={"interest_properties": {interest}} if interest
                                    else None, label=LEAD_LABEL)
         activity = Update(sets={"verified": True, "verified_at": iso(now)})
         if interest:
-            activity.sets.update(prop_pk=interest_pk(agency_id, property_id),
+            activity.sets.update(prop_pk=interest_pk(agency_id, interest),
                                  prop_sk=f"{address_id}#{activity_sk}")
         tx.update(self.table, activity_pk(agency_id, address_id), activity_sk, activity,
                   condition=Condition("{verified} = {:f}", f=False), label=LEAD_LABEL)

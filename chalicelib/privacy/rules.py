@@ -67,6 +67,12 @@ def is_interest(activity_type: str, property_id: str | None) -> bool:
     return activity_type in INTEREST_TYPES and bool(property_id)
 
 
+def interest_property(activity_type: str, property_id: str | None) -> str | None:
+    """The property an activity shows interest in (``is_interest``), or None: callers
+    key the interest by it without checking the id again."""
+    return property_id if is_interest(activity_type, property_id) else None
+
+
 def has_automatic_date(address: Mapping[str, Any]) -> bool:
     return bool(address.get("store_until")) and not address.get("store_until_manual")
 

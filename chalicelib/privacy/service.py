@@ -145,7 +145,9 @@ class AddressService:
             elif "store_until_reason" in named:
                 sets["store_until_reason"] = data.store_until_reason
             old_status = before.get("gdpr_status") or "none"
-            new_status = data.gdpr_status if "gdpr_status" in named else old_status
+            # Named means set: a named null was refused above.
+            new_status = (data.gdpr_status if "gdpr_status" in named and data.gdpr_status
+                          else old_status)
             if new_status != old_status:
                 sets["gdpr_status"] = new_status
                 notes.append(f"DSGVO-Status von „{STATUS_LABELS[old_status]}“ auf "
@@ -205,7 +207,7 @@ class AddressService:
                      actor: Actor | None = None) -> dict[str, Any]:
         before = self.book.require(agency_id, address_id)
         data = body.get()
-        interest = rules.is_interest(data.type, data.property_id)
+        interest = rules.interest_property(data.type, data.property_id)
 
         def attempt(_number: int) -> dict[str, Any]:
             nonlocal before
@@ -219,7 +221,7 @@ class AddressService:
                 sets.update(store_until=None, store_until_reason=None, store_until_manual=False)
             tx = Transaction(self.table.client)
             self.book.stage_change(tx, before, sets, adds={
-                "interest_properties": {data.property_id} if interest else set()})
+                "interest_properties": {interest} if interest else set()})
             now = self.clock.now()
             activity: dict[str, Any] = {"type": data.type, "property_id": data.property_id,
                                          "note": data.note, "source": "agency_api"}

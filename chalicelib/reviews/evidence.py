@@ -81,7 +81,7 @@ class DynamoEvidence:
         return [e for e in [agency.get("contact_email"), *(agency.get("staff_emails") or [])] if e]
 
     def agency_ip_seen(self) -> bool:
-        return bool(self._agency_ip) and self.ctx.ip_log.is_recent(
+        return self._agency_ip is not None and self.ctx.ip_log.is_recent(
             self._found.get(self._agency_ip))
 
     def same_email_reviews(self) -> int:

@@ -212,7 +212,8 @@ class Reports:
         report_sets: dict[str, Any] = {"status": "resolved", "outcome": outcome,
                                        "resolution_reason": reason, "resolved_at": now,
                                        "resolved_by": by}
-        pending = {report.get(f"{kind}_link") for kind in ANSWER_KINDS} - {None}
+        pending: set[str] = {link for kind in ANSWER_KINDS
+                             if (link := report.get(f"{kind}_link")) is not None}
         if outcome == "delete":
             report_sets.update(without_answers(report))
         after_report = ctx.repo.stage_report_change(

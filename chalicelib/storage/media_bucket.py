@@ -84,8 +84,9 @@ class MediaBucket:
         with answer["Body"] as body:
             return bytes(body.read(count))
 
-    def delete(self, keys: Iterable[str]) -> None:
-        """Deletes the objects (a missing one is no error)."""
+    def delete(self, keys: Iterable[str | None]) -> None:
+        """Deletes the objects (a missing one is no error; None and "" stand for no object,
+        so callers pass an item's optional keys as they are)."""
         wanted = list(dict.fromkeys(k for k in keys if k))
         for start in range(0, len(wanted), MAX_DELETE_KEYS):
             chunk = wanted[start:start + MAX_DELETE_KEYS]

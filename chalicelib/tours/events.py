@@ -4,6 +4,7 @@ change: ``registration.created`` with the fields the prospect gave, and
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Protocol
 
 from chalicelib.storage.dynamo import Transaction
@@ -19,7 +20,7 @@ class Emitter(Protocol):
              *, key: str, subjects: Any = (), at: Any = None) -> str: ...
 
 
-def created(events: Emitter | None, tx: Transaction, registration: dict[str, Any],
+def created(events: Emitter | None, tx: Transaction, registration: Mapping[str, Any],
             property_id: str | None) -> None:
     if events is None:
         return

@@ -7,13 +7,10 @@ from __future__ import annotations
 from typing import Any, Required, TypedDict
 
 
-class RegistrationItem(TypedDict, total=False):
-    # Keys of the item itself (present on reads, added by the repository on writes).
-    pk: str
-    sk: str
-    gsi1pk: str
-    gsi1sk: str
-    # The snapshot taken at registration: the tour as the prospect saw it.
+class RegistrationSnapshot(TypedDict, total=False):
+    """The snapshot taken at registration: the tour as the prospect saw it, and where
+    the lead landed (the links' context carries it too)."""
+
     registration_id: Required[str]
     tour_id: Required[str]
     agency_id: Required[str]
@@ -22,6 +19,18 @@ class RegistrationItem(TypedDict, total=False):
     contact: dict[str, Any]
     prospect: dict[str, Any]
     viewpoint_id: str
+    address_id: str | None
+    # Where the unverified lead landed (issue 19; absent on older registrations).
+    lead: dict[str, Any]
+    property_id: str | None
+
+
+class RegistrationItem(RegistrationSnapshot, total=False):
+    # Keys of the item itself (present on reads, added by the repository on writes).
+    pk: str
+    sk: str
+    gsi1pk: str
+    gsi1sk: str
     # Its state.
     status: Required[str]
     mode: str
@@ -29,7 +38,6 @@ class RegistrationItem(TypedDict, total=False):
     privacy_accepted_at: str
     viewer_hashes: set[str]
     link_hashes: dict[str, str]
-    address_id: str | None
     undeliverable: bool
     version: int
     viewing_stats_accepted: bool
@@ -40,6 +48,3 @@ class RegistrationItem(TypedDict, total=False):
     reentry_hashes: list[str]
     reentry_mail_ids: list[str]
     viewing_version: int
-    # Where the unverified lead landed (issue 19; absent on older registrations).
-    lead: dict[str, Any]
-    property_id: str | None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -41,7 +42,7 @@ def _mail(template: str, subject: str, to: str, reply_to: Mailbox, kind: str,
                        tags={"kind": kind})
 
 
-def unlock_mail(snapshot: dict[str, Any], link_url: str, valid_until: datetime) -> MailMessage:
+def unlock_mail(snapshot: Mapping[str, Any], link_url: str, valid_until: datetime) -> MailMessage:
     prospect = snapshot["prospect"]
     return _mail(
         "tour_unlock", f"Ihr Zugang zum Rundgang „{snapshot['tour_title']}“",
@@ -51,7 +52,7 @@ def unlock_mail(snapshot: dict[str, Any], link_url: str, valid_until: datetime) 
     )
 
 
-def request_received_mail(snapshot: dict[str, Any]) -> MailMessage:
+def request_received_mail(snapshot: Mapping[str, Any]) -> MailMessage:
     prospect = snapshot["prospect"]
     return _mail(
         "tour_request_received",
@@ -62,7 +63,7 @@ def request_received_mail(snapshot: dict[str, Any]) -> MailMessage:
     )
 
 
-def access_request_mail(snapshot: dict[str, Any], approve_url: str, deny_url: str,
+def access_request_mail(snapshot: Mapping[str, Any], approve_url: str, deny_url: str,
                         valid_until: datetime, dashboard_url: str | None = None) -> MailMessage:
     prospect = snapshot["prospect"]
     who = prospect_name(prospect) or prospect["email"]

@@ -99,8 +99,9 @@ class MediaService:
         upload = body.get()
         now = self.clock.now()
         expires_at = iso(now + timedelta(seconds=UPLOAD_SECONDS))
-        pending = {"key": f"uploads/{tour_id}/{new_id()}", "content_type": upload.content_type,
-                   "size": upload.size, "expires_at": expires_at}
+        pending: dict[str, Any] = {
+            "key": f"uploads/{tour_id}/{new_id()}", "content_type": upload.content_type,
+            "size": upload.size, "expires_at": expires_at}
         if media is not None:
             self._replace_pending(tour_id, viewpoint_id, media, pending)
         else:

@@ -28,6 +28,7 @@ from chalicelib.storage.dynamo import (
 from chalicelib.storage.retry import Retry, optimistic
 from chalicelib.tours import events, mails
 from chalicelib.tours.events import Emitter
+from chalicelib.tours.items import RegistrationItem, RegistrationSnapshot
 from chalicelib.tours.model import validate_registration
 from chalicelib.tours.repository import TourRepository
 from chalicelib.tours.views import PURPOSE_APPROVE, PURPOSE_DENY, PURPOSE_UNLOCK
@@ -119,7 +120,7 @@ class Registration:
         now = self.clock.now()
         registration_id = new_id()
         secret = new_secret()
-        snapshot = {
+        snapshot: RegistrationSnapshot = {
             "registration_id": registration_id, "tour_id": tour["tour_id"],
             "agency_id": tour["agency_id"], "tour_title": tour["title"],
             "tour_url": tour["tour_url"], "contact": tour["contact"],
@@ -145,7 +146,6 @@ class Registration:
         snapshot["property_id"] = tour.get("property_id")
         link_hashes: dict[str, str] = {}
         outgoing: list[OutboxMail] = []
-        ref = {"ref_kind": "registration", "ref_id": registration_id}
         if status == "pending_email":
             link = self.links.issue(
                 tx, purpose=PURPOSE_UNLOCK, record_id=registration_id, agency_id=agency_id,
@@ -154,7 +154,8 @@ class Registration:
             if not suppressed:
                 outgoing.append(OutboxMail(f"{registration_id}-unlock", "tour_unlock",
                                            mails.unlock_mail(snapshot, link.url,
-                                                             link.expires_at), **ref))
+                                                             link.expires_at),
+                                           ref_kind="registration", ref_id=registration_id))
         else:
             approve_token, deny_token = new_secret(), new_secret()
             valid_for = timedelta(days=self.settings.decision_link_days)
@@ -170,7 +171,8 @@ class Registration:
             if not suppressed:  # the agency's contact is not capped: its request goes out
                 outgoing.append(OutboxMail(f"{registration_id}-received",
                                            "tour_request_received",
-                                           mails.request_received_mail(snapshot), **ref))
+                                           mails.request_received_mail(snapshot),
+                                           ref_kind="registration", ref_id=registration_id))
             outgoing.append(OutboxMail(
                 f"{registration_id}-request", "tour_access_request",
                 mails.access_request_mail(
@@ -178,15 +180,16 @@ class Registration:
                     # The lead in the dashboard (after sign-in, the deep link holds).
                     dashboard_url=f"{self.settings.public_base_url}/dashboard/#/tours/"
                                   f"{tour['tour_id']}/leads/{registration_id}"),
-                **ref))
-        registration = {
+                ref_kind="registration", ref_id=registration_id))
+        registration: RegistrationItem = {
             **snapshot, "status": status, "mode": tour["protection"]["mode"],
             "created_at": iso(now), "privacy_accepted_at": iso(now),
             "viewer_hashes": {sha256_hex(secret)}, "link_hashes": link_hashes,
             "address_id": address_id, "undeliverable": False, "version": 1,
             "viewing_stats_accepted": lead.viewing_stats_accepted,
-            **({"mail_suppressed": True} if suppressed else {}),
         }
+        if suppressed:
+            registration["mail_suppressed"] = True
         self.repo.stage_registration(tx, registration)
         events.created(self.events, tx, registration, tour.get("property_id"))
         self.repo.stage_counters(tx, tour["tour_id"], {"registrations": 1, status: 1})

@@ -24,6 +24,7 @@ from chalicelib.storage.cursor import Page
 from chalicelib.storage.dynamo import ConditionFailed, Item, Table, Transaction
 from chalicelib.tours.decisions import Decisions
 from chalicelib.tours.events import Emitter
+from chalicelib.tours.items import RegistrationItem
 from chalicelib.tours.link_actions import DecisionAction, UnlockAction
 from chalicelib.tours.model import OriginPolicy, TourInput, access_status, initial_status
 from chalicelib.tours.reentry import PURPOSE_REENTRY, Reentry, ReentryAction
@@ -197,6 +198,8 @@ class TourService:
     def access(self, tour_id: str, viewer_token: str | None,
                origin: OriginPolicy | None = None) -> dict[str, Any]:
         parsed = parse_viewer_token(viewer_token)
+        tour: Item | None
+        registration: RegistrationItem | None
         if parsed is None:
             tour, registration = self._tour(tour_id, origin), None
         else:
