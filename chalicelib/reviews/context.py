@@ -9,10 +9,10 @@ Every state change is one transaction whose conditions name the state it starts 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from chalicelib.agencies.repository import AgencyRepository
 from chalicelib.clock import Clock
@@ -24,6 +24,7 @@ from chalicelib.mail.outbox import Outbox, OutboxMail
 from chalicelib.metrics import NULL as NULL_METRICS
 from chalicelib.metrics import Recorder
 from chalicelib.reviews import mails, schedule
+from chalicelib.reviews.items import ReportItem, ReviewItem
 from chalicelib.reviews.model import DELETED, PUBLIC_STATUSES
 from chalicelib.reviews.repository import ReviewRepository
 from chalicelib.reviews.signals import AgencyIpLog, keyed_hash
@@ -71,19 +72,19 @@ class ReviewContext:
             raise NotFound("Makler nicht gefunden.")
         return agency
 
-    def review(self, review_id: str) -> Item:
+    def review(self, review_id: str) -> ReviewItem:
         item = self.repo.get_review(review_id)
         if item is None or item["status"] == DELETED:
             raise NotFound("Bewertung nicht gefunden.")
         return item
 
-    def owned(self, agency_id: str, review_id: str) -> Item:
+    def owned(self, agency_id: str, review_id: str) -> ReviewItem:
         item = self.review(review_id)
         if item["agency_id"] != agency_id:
             raise NotFound("Bewertung nicht gefunden.")
         return item
 
-    def report(self, report_id: str) -> Item:
+    def report(self, report_id: str) -> ReportItem:
         report = self.repo.get_report(report_id)
         if report is None:
             raise NotFound("Meldung nicht gefunden.")
@@ -147,7 +148,7 @@ class ReviewContext:
                                   ref_kind="review", ref_id=rid))
         return out
 
-    def stage_public_change(self, tx: Transaction, before: Item, after: Item,
+    def stage_public_change(self, tx: Transaction, before: Mapping[str, Any], after: Item,
                             why: str | None = None) -> list[OutboxMail]:
         """The one place a review moves onto or off its agency's public list: the
         summary count, and — with ``why`` — the agency's mail naming the review and the

@@ -10,13 +10,14 @@ from chalicelib.clock import iso
 from chalicelib.reviews import events as review_events
 from chalicelib.reviews import texts
 from chalicelib.reviews.context import PERSONAL_FIELDS, REVERIFY_FIELDS, ReviewContext
+from chalicelib.reviews.items import ReviewItem, answer_link
 from chalicelib.reviews.model import DELETED
 from chalicelib.reviews.views import ANSWER_KINDS, report_ids, reviewer_answers, without_answers
-from chalicelib.storage.dynamo import Condition, Item, Transaction
+from chalicelib.storage.dynamo import Condition, Transaction
 from chalicelib.validation import email_key
 
 
-def stage_erase_answers(ctx: ReviewContext, tx: Transaction, review: Item, by: str, now: str,
+def stage_erase_answers(ctx: ReviewContext, tx: Transaction, review: ReviewItem, by: str, now: str,
                         handled: str | None = None) -> set[str]:
     """Takes the reviewer's statements and proofs out of every report case about the
     review (but ``handled``, which the caller changes itself); an open case ends with
@@ -30,8 +31,9 @@ def stage_erase_answers(ctx: ReviewContext, tx: Transaction, review: Item, by: s
                          "resolved_by": by,
                          "resolution_reason": texts.text("erased_resolution")})
             for kind in ANSWER_KINDS:
-                if report.get(f"{kind}_link"):
-                    retire.add(report[f"{kind}_link"])
+                link = answer_link(report, kind)
+                if link:
+                    retire.add(link)
                     removes.append(f"{kind}_link")
                 ctx.repo.stage_drop_deadline(tx, report["report_id"], kind)
         if sets or removes:
@@ -46,7 +48,7 @@ class ReviewErasure:
         # deliveries not gone out yet carry its title); idempotent.
         self.holders: list[Callable[[str, str], Any]] = []
 
-    def reviews_of(self, agency_id: str, email: str) -> list[Item]:
+    def reviews_of(self, agency_id: str, email: str) -> list[ReviewItem]:
         """The reviews one person (by email) wrote about one agency, deleted ones left out."""
         repo = self.ctx.repo
         ids = repo.ident_review_ids(agency_id, "email", self.ctx.hash("email", email_key(email)))
@@ -89,7 +91,7 @@ class ReviewErasure:
             holder(agency[0], review_events.subject(review_id))
         return erased
 
-    def answers_of(self, reviews: list[Item]) -> list[dict[str, Any]]:
+    def answers_of(self, reviews: list[ReviewItem]) -> list[dict[str, Any]]:
         """The reviewer's statements and proofs in the report cases about ``reviews``."""
         ids = set().union(*(report_ids(r) for r in reviews))
         return [answer for report in self.ctx.repo.get_reports(ids)

@@ -4,6 +4,7 @@ public review goes offline (back to QA, blocked, deleted, erased)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Protocol
 
 from chalicelib.reviews.model import PUBLIC_STATUSES
@@ -23,7 +24,8 @@ def subject(review_id: str) -> str:
     return f"review:{review_id}"
 
 
-def emit_change(events: Emitter | None, tx: Transaction, before: Item, after: Item) -> None:
+def emit_change(events: Emitter | None, tx: Transaction, before: Mapping[str, Any],
+                after: Item) -> None:
     """Every status change of a review sets ``status_at``: that is the event's ``at``."""
     if events is None or not after.get("agency_id"):
         return

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -28,7 +29,7 @@ def _mail(template: str, subject: str, to: str, mail_kind: str, **context: Any) 
                        tags={"kind": mail_kind})
 
 
-def _review_context(review: dict[str, Any]) -> dict[str, Any]:
+def _review_context(review: Mapping[str, Any]) -> dict[str, Any]:
     return {"reviewer_name": review.get("reviewer_name") or "", "title": review.get("title") or "",
             "agency_name": review.get("agency_name") or "", "stars": stars(review["rating"])}
 
@@ -64,13 +65,13 @@ def rejected_mail(review: dict[str, Any], category: str) -> MailMessage:
                  **_review_context(review))
 
 
-def commented_mail(review: dict[str, Any], comment: str) -> MailMessage:
+def commented_mail(review: Mapping[str, Any], comment: str) -> MailMessage:
     return _mail("review_commented",
                  f"{review['agency_name']} hat Ihre Bewertung kommentiert",
                  review["email"], "review_commented", comment=comment, **_review_context(review))
 
 
-def answer_request_mail(review: dict[str, Any], report: dict[str, Any], kind: str,
+def answer_request_mail(review: Mapping[str, Any], report: Mapping[str, Any], kind: str,
                         message: str | None, link_url: str, deadline: datetime) -> MailMessage:
     subject = ("Bitte um Nachweis zu Ihrer Bewertung" if kind == "proof"
                else "Bitte um Stellungnahme zu Ihrer Bewertung")
@@ -82,7 +83,7 @@ def answer_request_mail(review: dict[str, Any], report: dict[str, Any], kind: st
                  link_url=link_url, deadline=deadline, **_review_context(review))
 
 
-def report_outcome_mail(review: dict[str, Any], outcome: str, reason: str, *, to: str,
+def report_outcome_mail(review: Mapping[str, Any], outcome: str, reason: str, *, to: str,
                         audience: str) -> MailMessage:
     subject = (f"Ergebnis der Prüfung Ihrer Bewertung von {review['agency_name']}"
                if audience == "reviewer" else
@@ -99,7 +100,7 @@ def reverify_mail(review: dict[str, Any], link_url: str, valid_until: datetime) 
                  **_review_context(review))
 
 
-def visibility_agency_mail(review: dict[str, Any], agency_email: str, *, shown: bool, why: str,
+def visibility_agency_mail(review: Mapping[str, Any], agency_email: str, *, shown: bool, why: str,
                            dashboard_url: str, qa_email: str) -> MailMessage:
     title = review.get("title") or ""
     subject = (f"Bewertung wieder sichtbar: „{title}“" if shown
@@ -109,7 +110,7 @@ def visibility_agency_mail(review: dict[str, Any], agency_email: str, *, shown: 
                  dashboard_url=dashboard_url, qa_email=qa_email, **_review_context(review))
 
 
-def takedown_mail(review: dict[str, Any], to: str, audience: str, **facts: Any) -> MailMessage:
+def takedown_mail(review: Mapping[str, Any], to: str, audience: str, **facts: Any) -> MailMessage:
     """The statement of reasons (DSA Art. 17) for a takedown, to the reviewer or agency."""
     subject = (f"Ihre Bewertung von {review['agency_name']} wurde gesperrt"
                if audience == "reviewer" else
@@ -119,7 +120,7 @@ def takedown_mail(review: dict[str, Any], to: str, audience: str, **facts: Any) 
                  **_review_context(review))
 
 
-def notice_mail(review: dict[str, Any], notice: dict[str, Any], *, decided: bool,
+def notice_mail(review: Mapping[str, Any], notice: dict[str, Any], *, decided: bool,
                 outcome_label: str, reason: str | None, qa_email: str) -> MailMessage:
     """The notifier's receipt of a notice (DSA Art. 16) or QA's decision on it."""
     title = review.get("title") or ""

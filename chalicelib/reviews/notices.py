@@ -5,7 +5,7 @@ with its takedown)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import Annotated, Any, Literal
 
@@ -17,6 +17,7 @@ from chalicelib.errors import Conflict, NotFound, RateLimited, Unavailable, Vali
 from chalicelib.mail.outbox import OutboxMail
 from chalicelib.reviews import mails
 from chalicelib.reviews.context import ReviewContext
+from chalicelib.reviews.items import ReviewItem
 from chalicelib.reviews.model import PUBLIC_STATUSES, Line, Text
 from chalicelib.reviews.repository import QUEUE_SHARDS, _shard, members, review_key
 from chalicelib.reviews.signals import ip_key
@@ -74,7 +75,7 @@ def queue_keys(notice: Item) -> dict[str, str]:
             "queue_sk": f"{notice['created_at']}#{notice['notice_id']}"}
 
 
-def notice_view(notice: Item, review: Item | None) -> dict[str, Any]:
+def notice_view(notice: Item, review: Mapping[str, Any] | None) -> dict[str, Any]:
     return {k: notice.get(k) for k in (
         "notice_id", "review_id", "agency_id", "reason", "name", "email", "status",
         "created_at", "outcome", "resolution_reason", "resolved_at", "resolved_by")} | {
@@ -165,7 +166,7 @@ class Notices:
         self.ctx.run(attempt)
         return [n["notice_id"] for n in notices]
 
-    def _mail(self, notice: Item, review: Item, *, decided: bool,
+    def _mail(self, notice: Item, review: Mapping[str, Any], *, decided: bool,
               outcome: str | None = None, reason: str | None = None) -> list[OutboxMail]:
         if not notice.get("email"):
             return []
@@ -199,7 +200,7 @@ class Notices:
                 raise Conflict("Diese Meldung ist bereits entschieden.", code="notice_resolved")
             data = validate_model(NoticeResolveInput,
                                   payload() if callable(payload) else payload)
-            review = ctx.repo.get_review(notice["review_id"]) or {}
+            review: Mapping[str, Any] = ctx.repo.get_review(notice["review_id"]) or {}
             tx = ctx.transaction()
             after = self._stage_resolution(tx, notice, review, data.outcome, data.reason,
                                            actor.as_dict())
@@ -211,7 +212,7 @@ class Notices:
 
         return ctx.run(attempt)
 
-    def _stage_resolution(self, tx: Transaction, notice: Item, review: Item, outcome: str,
+    def _stage_resolution(self, tx: Transaction, notice: Item, review: Mapping[str, Any], outcome: str,
                           reason: str, by: Any, label: str = "notice") -> Item:
         sets = {"status": "resolved", "outcome": outcome, "resolution_reason": reason,
                 "resolved_at": iso(self.ctx.clock.now()), "resolved_by": by}
@@ -221,7 +222,7 @@ class Notices:
                   condition=Condition("{status} = {:o}", o="open"), label=label)
         return after
 
-    def stage_review_removed(self, tx: Transaction, review: Item, outcome: str, reason: str
+    def stage_review_removed(self, tx: Transaction, review: ReviewItem, outcome: str, reason: str
                              ) -> list[OutboxMail]:
         """Every open notice about a review that was just taken down ends with it."""
         ids = sorted(review.get("notice_ids") or ())

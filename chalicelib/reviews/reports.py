@@ -20,6 +20,7 @@ from chalicelib.reviews.context import (
     ReviewContext,
 )
 from chalicelib.reviews.erasure import stage_erase_answers
+from chalicelib.reviews.items import ReportItem, ReviewItem, answer, answer_link
 from chalicelib.reviews.model import (
     BLOCKED,
     DELETED,
@@ -109,14 +110,14 @@ class Reports:
 
     # -- QA -------------------------------------------------------------------------------
 
-    def _open_case(self, report_id: str) -> tuple[Item, Item]:
+    def _open_case(self, report_id: str) -> tuple[ReportItem, ReviewItem]:
         """The open report and its review, still reported (409 otherwise)."""
         report = self.ctx.report(report_id)
         if report["status"] != "open":
             raise Conflict("Diese Meldung ist bereits entschieden.", code="report_resolved")
         return report, self._reported_review(report)
 
-    def _reported_review(self, report: Item) -> Item:
+    def _reported_review(self, report: ReportItem) -> ReviewItem:
         review = self.ctx.repo.get_review(report["review_id"])
         if review is None or review["status"] != REPORTED:
             raise Conflict("Die Bewertung ist nicht mehr gemeldet.", code="invalid_status")
@@ -140,9 +141,9 @@ class Reports:
             request = {"message": message, "requested_at": iso(now),
                        "deadline": iso(deadline), "requested_by": actor.as_dict()}
             sets: dict[str, Any] = {kind: request}
-            if report.get(kind):
-                sets["history"] = [*(report.get("history") or []),
-                                   {"kind": kind, **report[kind]}]
+            current = answer(report, kind)
+            if current:
+                sets["history"] = [*(report.get("history") or []), {"kind": kind, **current}]
             tx = ctx.transaction()
             link = ctx.links.issue(
                 tx, purpose=PURPOSE_ANSWER[kind], record_id=report_id,
@@ -191,7 +192,7 @@ class Reports:
 
         return ctx.run(attempt)
 
-    def stage_resolution(self, tx: Transaction, report: Item, review: Item, outcome: str,
+    def stage_resolution(self, tx: Transaction, report: ReportItem, review: ReviewItem, outcome: str,
                          reason: str, by: Any) -> tuple[Item, Item, list[OutboxMail]]:
         ctx = self.ctx
         now = iso(ctx.clock.now())
@@ -212,8 +213,8 @@ class Reports:
         report_sets: dict[str, Any] = {"status": "resolved", "outcome": outcome,
                                        "resolution_reason": reason, "resolved_at": now,
                                        "resolved_by": by}
-        pending: set[str] = {link for kind in ANSWER_KINDS
-                             if (link := report.get(f"{kind}_link")) is not None}
+        pending = {link for kind in ANSWER_KINDS
+                   if (link := answer_link(report, kind)) is not None}
         if outcome == "delete":
             report_sets.update(without_answers(report))
         after_report = ctx.repo.stage_report_change(

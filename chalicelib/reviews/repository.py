@@ -38,14 +38,15 @@ from __future__ import annotations
 
 import heapq
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 from chalicelib.clock import epoch_seconds, parse_iso
 from chalicelib.reviews import events as review_events
 from chalicelib.reviews import model
 from chalicelib.reviews.events import Emitter
+from chalicelib.reviews.items import ReportItem, ReviewItem
 from chalicelib.reviews.model import AWAITING, DELETED, IN_REVIEW, PUBLIC_STATUSES, PUBLISHED
 from chalicelib.storage.dynamo import Condition, Item, Table, Transaction, Update
 
@@ -159,7 +160,7 @@ def reverify_ask_on(item: Item) -> str | None:
                 if d], default=None)
 
 
-def apply_changes(before: Item, sets: dict[str, Any], removes: Iterable[str] = ()) -> Item:
+def apply_changes(before: Mapping[str, Any], sets: dict[str, Any], removes: Iterable[str] = ()) -> Item:
     after = {**before, **sets}
     for name in removes:
         after.pop(name, None)
@@ -172,21 +173,20 @@ class ReviewRepository:
         # Webhook events (chalicelib/reviews/events.py) ride in each status change.
         self.events = events
 
-    # -- reads ------------------------------------------------------------------------------
+    # -- reads (the stored shapes of reviews/items.py, which only the writes below produce) -
 
-    def get_review(self, review_id: str) -> Item | None:
-        return self.table.get(*review_key(review_id)) if review_id else None
+    def get_review(self, review_id: str) -> ReviewItem | None:
+        return cast("ReviewItem | None", self.table.get(*review_key(review_id))) if review_id else None
 
-    def get_reviews(self, review_ids: Iterable[str]) -> dict[str, Item]:
-        ids = dict.fromkeys(i for i in review_ids if i)
-        return {item["review_id"]: item
-                for item in self.table.batch_get([review_key(i) for i in ids])}
+    def get_reviews(self, review_ids: Iterable[str]) -> dict[str, ReviewItem]:
+        return {item["review_id"]: cast("ReviewItem", item)
+                for item in self.table.batch_get([review_key(i) for i in dict.fromkeys(review_ids) if i])}
 
-    def get_report(self, report_id: str) -> Item | None:
-        return self.table.get(*report_key(report_id)) if report_id else None
+    def get_report(self, report_id: str) -> ReportItem | None:
+        return cast("ReportItem | None", self.table.get(*report_key(report_id))) if report_id else None
 
-    def get_reports(self, report_ids: Iterable[str]) -> list[Item]:
-        return self.table.batch_get([report_key(i) for i in sorted(set(report_ids))])
+    def get_reports(self, report_ids: Iterable[str]) -> list[ReportItem]:
+        return cast("list[ReportItem]", self.table.batch_get(list(map(report_key, sorted(set(report_ids))))))
 
     def get_deadline(self, report_id: str, kind: str) -> Item | None:
         return self.table.get(*deadline_key(report_id, kind))
@@ -274,7 +274,7 @@ class ReviewRepository:
         tx.put(self.table, {"pk": pk, "sk": sk, **item, **keys},
                condition=Condition("attribute_not_exists({pk})"), label="review")
 
-    def stage_review_change(self, tx: Transaction, before: Item, sets: dict[str, Any],
+    def stage_review_change(self, tx: Transaction, before: Mapping[str, Any], sets: dict[str, Any],
                             removes: Iterable[str] = (), *, condition: Condition,
                             adds: dict[str, Any] | None = None, label: str = "review") -> Item:
         """Updates a review and recomputes its index keys; returns the item as it will be."""
@@ -310,7 +310,7 @@ class ReviewRepository:
                                           cap=IDENT_CAP),
                       label=f"ident:{label}")
 
-    def stage_forget_identity(self, tx: Transaction, item: Item, ip_keep: timedelta) -> None:
+    def stage_forget_identity(self, tx: Transaction, item: Mapping[str, Any], ip_keep: timedelta) -> None:
         """Takes a review out of every index item (identity, IP, similarity bands)."""
         entries = list(self._index_entries(item, ip_keep))
         entries += [(f"sim:{band}", sim_key(band), item["review_id"], {})
@@ -321,7 +321,7 @@ class ReviewRepository:
                       label=f"forget:{label}")
 
     @staticmethod
-    def _index_entries(item: Item, ip_keep: timedelta
+    def _index_entries(item: Mapping[str, Any], ip_keep: timedelta
                        ) -> Iterable[tuple[str, tuple[str, str], str, dict[str, Any]]]:
         """``(label, key, member, attributes to set)`` of the review's identity and IP
         index items."""
@@ -363,7 +363,7 @@ class ReviewRepository:
         tx.put(self.table, {"pk": pk, "sk": sk, **report, **report_queue_keys(report)},
                condition=Condition("attribute_not_exists({pk})"), label="report")
 
-    def stage_report_change(self, tx: Transaction, before: Item, sets: dict[str, Any],
+    def stage_report_change(self, tx: Transaction, before: Mapping[str, Any], sets: dict[str, Any],
                             removes: Iterable[str] = (), *, label: str = "report") -> Item:
         """Changes a report, provided nobody else changed it since ``before`` (only an
         open report changes, except for an erasure's scrubbing)."""

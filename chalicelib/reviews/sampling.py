@@ -9,6 +9,7 @@ two keys the sparse ``reverify`` index, so the nightly sweep reads only what is 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -48,13 +49,13 @@ def plan(ctx: ReviewContext, item: Item, today: date, *, after_period: int | Non
     return {"reverify_ask_on": day.isoformat(), "reverify_period": period}, []
 
 
-def current_period(item: Item, today: date) -> int | None:
+def current_period(item: Mapping[str, Any], today: date) -> int | None:
     if not item.get("published_at"):
         return None
     return schedule.period_of(berlin_date(parse_iso(item["published_at"])), today)
 
 
-def flag_sets(item: Item, source: str, reason: str, by: Any, now: datetime) -> dict[str, Any]:
+def flag_sets(item: Mapping[str, Any], source: str, reason: str, by: Any, now: datetime) -> dict[str, Any]:
     """Flags a review: asked once, at the next sweep (within 30 days), unless a flag
     is pending already; every flag stays in ``flags`` with its reason for QA."""
     flag = {"source": source, "reason": reason, "by": by, "at": iso(now),
@@ -70,7 +71,7 @@ def flag_deadline(flag: dict[str, Any]) -> str:
             + timedelta(days=schedule.FLAG_WINDOW_DAYS)).isoformat()
 
 
-def plan_view(item: Item) -> dict[str, Any]:
+def plan_view(item: Mapping[str, Any]) -> dict[str, Any]:
     """What QA sees of the planning: the flags with their reasons, the next sample day."""
     pending = item.get("flag")
     return {

@@ -32,6 +32,7 @@ from chalicelib.reviews.context import ReviewContext
 from chalicelib.reviews.erasure import ReviewErasure
 from chalicelib.reviews.invitation_links import register as register_invitation_links
 from chalicelib.reviews.invitations import CustomerBook, InvitationInput, Invitations
+from chalicelib.reviews.items import ReviewItem
 from chalicelib.reviews.listing import Listings
 from chalicelib.reviews.notices import Notices
 from chalicelib.reviews.public_face import PublicFace
@@ -171,13 +172,13 @@ class ReviewService:
         ignored; never raises, so it cannot fail the request)."""
         self.ctx.ip_log.record(agency_id, ip)
 
-    def reviews_of(self, agency_id: str, email: str) -> list[Item]:
+    def reviews_of(self, agency_id: str, email: str) -> list[ReviewItem]:
         return self.erasure.reviews_of(agency_id, email)
 
     def erase(self, review_id: str, by: str) -> bool:
         return self.erasure.erase(review_id, by)
 
-    def answers_of(self, reviews: list[Item]) -> list[dict[str, Any]]:
+    def answers_of(self, reviews: list[ReviewItem]) -> list[dict[str, Any]]:
         return self.erasure.answers_of(reviews)
 
     # -- review-sweep and rules -------------------------------------------------------------

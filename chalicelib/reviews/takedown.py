@@ -15,6 +15,7 @@ from chalicelib.clock import iso
 from chalicelib.mail.outbox import OutboxMail
 from chalicelib.reviews import mails
 from chalicelib.reviews.context import REVERIFY_FIELDS, ReviewContext
+from chalicelib.reviews.items import ReviewItem, answer_link
 from chalicelib.reviews.model import (
     REJECT_CATEGORY_EXPLANATIONS,
     REJECT_CATEGORY_LABELS,
@@ -23,7 +24,7 @@ from chalicelib.reviews.model import (
     transition,
 )
 from chalicelib.reviews.views import ANSWER_KINDS, qa_view
-from chalicelib.storage.dynamo import Condition, Item, Transaction
+from chalicelib.storage.dynamo import Condition, Transaction
 from chalicelib.validation import validate_model
 
 
@@ -33,7 +34,7 @@ def erase_at(ctx: ReviewContext, moment: Any) -> str:
 
 
 class Takedowns:
-    def __init__(self, ctx: ReviewContext, on_removed: Callable[[Transaction, Item, str, str],
+    def __init__(self, ctx: ReviewContext, on_removed: Callable[[Transaction, ReviewItem, str, str],
                                                                 list[OutboxMail]]) -> None:
         self.ctx = ctx
         # Stages what else ends with the review (its open notices): set by the facade.
@@ -80,20 +81,20 @@ class Takedowns:
 
         return ctx.run(attempt)
 
-    def _end_report(self, tx: Transaction, review: Item, reason: str, by: Any, now: str
+    def _end_report(self, tx: Transaction, review: ReviewItem, reason: str, by: Any, now: str
                     ) -> None:
         report = self.ctx.repo.get_report(review.get("open_report_id") or "")
         if report is None or report["status"] != "open":
             return
         for kind in ANSWER_KINDS:
-            self.ctx.retire_link(tx, report.get(f"{kind}_link"), label=f"retire_{kind}")
+            self.ctx.retire_link(tx, answer_link(report, kind), label=f"retire_{kind}")
             self.ctx.repo.stage_drop_deadline(tx, report["report_id"], kind)
         self.ctx.repo.stage_report_change(
             tx, report, {"status": "resolved", "outcome": "block", "resolved_at": now,
                          "resolved_by": by, "resolution_reason": reason},
             [f"{kind}_link" for kind in ANSWER_KINDS])
 
-    def _statements(self, review: Item, category: str, reason: str, now: Any, version: int
+    def _statements(self, review: ReviewItem, category: str, reason: str, now: Any, version: int
                     ) -> list[OutboxMail]:
         ctx = self.ctx
         rid = review["review_id"]

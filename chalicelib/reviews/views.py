@@ -5,6 +5,7 @@ dicts out."""
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -21,7 +22,7 @@ TIME_POSITION = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z#[a-z2-
 QUEUE_POSITION = re.compile(r"^[0-9A-Za-z:.\-]{1,40}(#[0-9A-Za-z:.\-]{1,40}){1,2}$")
 
 
-def comment_view(item: Item) -> dict[str, Any] | None:
+def comment_view(item: Mapping[str, Any]) -> dict[str, Any] | None:
     comment = item.get("comment")
     if not comment:
         return None
@@ -47,7 +48,7 @@ def public_view(item: Item) -> dict[str, Any]:
     return view
 
 
-def agency_view(item: Item) -> dict[str, Any]:
+def agency_view(item: Mapping[str, Any]) -> dict[str, Any]:
     """What the agency may see: never the reviewer's email, phone, IP or user agent."""
     view: dict[str, Any] = {
         "review_id": item["review_id"], "status": item["status"], "rating": item["rating"],
@@ -61,7 +62,7 @@ def agency_view(item: Item) -> dict[str, Any]:
     return view
 
 
-def qa_view(item: Item) -> dict[str, Any]:
+def qa_view(item: Mapping[str, Any]) -> dict[str, Any]:
     view = agency_view(item)
     view.update({
         "agency_id": item["agency_id"], "agency_name": item.get("agency_name"),
@@ -83,7 +84,7 @@ def qa_view(item: Item) -> dict[str, Any]:
     return view
 
 
-def report_view(report: Item, review: Item | None) -> dict[str, Any]:
+def report_view(report: Mapping[str, Any], review: Mapping[str, Any] | None) -> dict[str, Any]:
     view: dict[str, Any] = {
         "report_id": report["report_id"], "review_id": report["review_id"],
         "agency_id": report["agency_id"], "category": report["category"],
@@ -102,7 +103,7 @@ def report_view(report: Item, review: Item | None) -> dict[str, Any]:
     return view
 
 
-def without_answers(report: Item) -> dict[str, Any]:
+def without_answers(report: Mapping[str, Any]) -> dict[str, Any]:
     """The report's sets that take out what the reviewer wrote (statement, proof, and
     their earlier rounds in the history): personal data, gone with the review."""
     sets: dict[str, Any] = {}
@@ -116,13 +117,13 @@ def without_answers(report: Item) -> dict[str, Any]:
     return sets
 
 
-def report_ids(review: Item) -> set[str]:
+def report_ids(review: Mapping[str, Any]) -> set[str]:
     """Every report case about a review (the open one also for reviews reported before
     ``report_ids`` was kept)."""
     return {i for i in (*(review.get("report_ids") or ()), review.get("open_report_id")) if i}
 
 
-def reviewer_answers(report: Item) -> list[dict[str, Any]]:
+def reviewer_answers(report: Mapping[str, Any]) -> list[dict[str, Any]]:
     """What the reviewer wrote in a report case (for the person's data export)."""
     rounds = [*(report.get("history") or []), *(report.get(k) for k in ANSWER_KINDS)]
     return [{"report_id": report["report_id"], "kind": r.get("kind"),
