@@ -25,13 +25,14 @@ already makes (plus the property) whether its inquiry resets that date.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from chalicelib.clock import Clock, iso
 from chalicelib.privacy import events, rules, search
+from chalicelib.privacy.items import AddressItem
 from chalicelib.secrets_util import new_id
 from chalicelib.storage.dynamo import (
     Condition,
@@ -84,7 +85,7 @@ def interest_pk(agency_id: str, property_id: str) -> str:
     return f"PROP#{agency_id}#{property_id}"
 
 
-def mirror(address: Item) -> tuple[str | None, str | None]:
+def mirror(address: Mapping[str, Any]) -> tuple[str | None, str | None]:
     """What the email index mirrors: the automatic date and the status, or nothing."""
     if rules.has_automatic_date(address):
         return address["store_until"], address.get("gdpr_status") or "none"
@@ -139,7 +140,7 @@ class LeadContact:
     city: str | None = None
 
 
-def public_address(item: Item) -> dict[str, Any]:
+def public_address(item: Mapping[str, Any]) -> dict[str, Any]:
     public = {name: item.get(name) for name in PUBLIC_FIELDS}
     public["store_until_manual"] = bool(public["store_until_manual"])
     public["email_undeliverable"] = bool(public["email_undeliverable"])
@@ -188,18 +189,21 @@ class AddressBook:
                               Update(sets={"email_undeliverable": True}),
                               Condition("attribute_exists({pk})"))
 
-    def get(self, agency_id: str, address_id: str) -> Item | None:
+    # The reads hand out the stored shape (chalicelib/privacy/items.py), which only this
+    # book's writes produce.
+
+    def get(self, agency_id: str, address_id: str) -> AddressItem | None:
         if not address_id:
             return None
-        return self.table.get(*address_key(agency_id, address_id))
+        return cast("AddressItem | None", self.table.get(*address_key(agency_id, address_id)))
 
-    def get_many(self, agency_id: str, address_ids: list[str]) -> dict[str, Item]:
-        found: dict[str, Item] = {}
+    def get_many(self, agency_id: str, address_ids: list[str]) -> dict[str, AddressItem]:
+        found: dict[str, AddressItem] = {}
         ids = rules.unique(address_ids)
         for start in range(0, len(ids), 100):
             for item in self.table.batch_get(
                     [address_key(agency_id, i) for i in ids[start:start + 100]]):
-                found[item["address_id"]] = item
+                found[item["address_id"]] = cast("AddressItem", item)
         return found
 
     def properties(self, agency_id: str, property_ids: set[str]) -> dict[str, Item]:
@@ -276,7 +280,7 @@ class AddressBook:
         tx.put(self.table, item, label="activity")
         return activity_id
 
-    def stage_change(self, tx: Transaction, before: Item, sets: dict[str, Any], *,
+    def stage_change(self, tx: Transaction, before: Mapping[str, Any], sets: dict[str, Any], *,
                      adds: dict[str, set[str]] | None = None, label: str = "address",
                      mirror_email: bool = True) -> Item:
         """The one way an existing address changes: ``sets`` (and set-``adds``) on top of
@@ -351,7 +355,7 @@ class AddressBook:
         )
         return items
 
-    def require(self, agency_id: str, address_id: str) -> Item:
+    def require(self, agency_id: str, address_id: str) -> AddressItem:
         from chalicelib.errors import NotFound
 
         item = self.get(agency_id, address_id)
@@ -366,7 +370,7 @@ class AddressBook:
                 "activities": activities}
 
 
-def gdpr_state(item: Item) -> dict[str, Any]:
+def gdpr_state(item: Mapping[str, Any]) -> dict[str, Any]:
     """The "erweiterte Lupenvorschau": everything that decides what happens next."""
     return {
         "gdpr_status": item.get("gdpr_status") or "none",
@@ -379,7 +383,7 @@ def gdpr_state(item: Item) -> dict[str, Any]:
     }
 
 
-def reset_activity(cleared: str, property_id: str | None) -> dict[str, Any]:
+def reset_activity(cleared: str | None, property_id: str | None) -> dict[str, Any]:
     return {"type": "gdpr", "source": "automatic", "property_id": property_id,
             "note": f"Speichern-Bis-Datum {cleared} zurückgesetzt: erneutes Interesse an einer "
                     "aktiven Immobilie."}

@@ -35,6 +35,7 @@ from chalicelib.metrics import CONSENT_GIVEN, CONSENT_WITHDRAWN, Recorder
 from chalicelib.metrics import NULL as NULL_METRICS
 from chalicelib.privacy import mails, notice, rules
 from chalicelib.privacy.addresses import AddressBook
+from chalicelib.privacy.items import AddressItem
 from chalicelib.privacy.model import AddressIds
 from chalicelib.privacy.records import stage_record
 from chalicelib.secrets_util import new_id, new_secret, sha256_hex
@@ -106,7 +107,7 @@ class ConsentService:
                 sent.append(address_id)
         return {"sent": sent, "skipped": skipped}
 
-    def _send(self, agency_id: str, item: Item, agency: dict[str, str], today: Any
+    def _send(self, agency_id: str, item: AddressItem, agency: dict[str, str], today: Any
               ) -> tuple[list[OutboxMail], str | None]:
         address_id = item["address_id"]
         # One consent mail per address and day, whatever retries happen.

@@ -49,6 +49,7 @@ from chalicelib.privacy.addresses import (
     email_index_key,
     relation_key,
 )
+from chalicelib.privacy.items import AddressItem
 from chalicelib.privacy.search import token_key
 from chalicelib.storage.dynamo import (
     Condition,
@@ -120,9 +121,9 @@ class Erasure:
     # -- the deletion ------------------------------------------------------------------
 
     def erase(self, agency_id: str, address_id: str, *, reason: str, by: str,
-              check: Callable[[Item], str | None] | None = None,
+              check: Callable[[AddressItem], str | None] | None = None,
               extra: Callable[[Transaction], None] | None = None,
-              address: Item | None = None) -> Item | Refused | None:
+              address: AddressItem | None = None) -> Item | Refused | None:
         """Deletes the address and everything of the person. Returns the tombstone,
         ``Refused(reason)`` when ``check`` (default: a future store-until date) refuses, or
         None when there is no such address. ``extra`` adds the caller's writes to the
@@ -143,8 +144,9 @@ class Erasure:
             tx.delete(self.table, *address_key(agency_id, address_id),
                       condition=Condition("{version} = {:v}", v=item["version"]),
                       label="address")
-            if item.get("email"):
-                tx.delete(self.table, *email_index_key(agency_id, item["email"]),
+            email = item.get("email")
+            if email:
+                tx.delete(self.table, *email_index_key(agency_id, email),
                           condition=Condition("attribute_not_exists({pk}) OR {address_id} = {:a}",
                                               a=address_id), label="address")
             tx.put(self.table, tombstone, label="tombstone")
@@ -206,7 +208,7 @@ class Erasure:
 
     # -- internals ---------------------------------------------------------------------
 
-    def _plan(self, agency_id: str, item: Item, *, reason: str, by: str
+    def _plan(self, agency_id: str, item: Mapping[str, Any], *, reason: str, by: str
               ) -> tuple[dict[str, Any], list[tuple[str, str, str]]]:
         address_id = item["address_id"]
         now = self.clock.now()
@@ -239,7 +241,7 @@ class Erasure:
         }
         return tombstone, keys
 
-    def subject(self, agency_id: str, item: Item) -> tuple[int, Subject]:
+    def subject(self, agency_id: str, item: Mapping[str, Any]) -> tuple[int, Subject]:
         """The address's person as other holders look them up, and how many activities
         the address has: the address id, its inquiries name registrations, and the
         address keeps the hashes of its consent links and the ids of its mails."""

@@ -4,6 +4,7 @@ ids, the CRM's own id, dates)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Protocol
 
 from chalicelib.clock import iso
@@ -21,7 +22,7 @@ class Emitter(Protocol):
              *, key: str, subjects: Any = (), at: Any = None) -> str: ...
 
 
-def changes(before: Item, after: Item, now: Any) -> list[tuple[str, dict[str, Any]]]:
+def changes(before: Mapping[str, Any], after: Item, now: Any) -> list[tuple[str, dict[str, Any]]]:
     """The events of one address change; nothing when nothing the events name changed
     (a repeated request emits nothing)."""
     ids = {"address_id": after["address_id"], "external_id": after.get("external_id")}
@@ -40,7 +41,7 @@ def changes(before: Item, after: Item, now: Any) -> list[tuple[str, dict[str, An
     return found
 
 
-def emit_changes(events: Emitter | None, tx: Transaction, before: Item, after: Item,
+def emit_changes(events: Emitter | None, tx: Transaction, before: Mapping[str, Any], after: Item,
                  now: Any) -> None:
     if events is None:
         return
@@ -49,7 +50,8 @@ def emit_changes(events: Emitter | None, tx: Transaction, before: Item, after: I
                     key=f"{after['address_id']}:{after['version']}", at=now)
 
 
-def emit_deleted(events: Emitter | None, tx: Transaction, address: Item, now: Any) -> None:
+def emit_deleted(events: Emitter | None, tx: Transaction, address: Mapping[str, Any],
+                 now: Any) -> None:
     if events is None:
         return
     events.emit(tx, address["agency_id"], ADDRESS_DELETED,

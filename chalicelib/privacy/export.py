@@ -14,7 +14,7 @@ own lookup, so the export never shows less than the erasure deletes.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from chalicelib.clock import Clock, iso
@@ -99,7 +99,7 @@ class AccessExport:
         plain: dict[str, Any] = _plain(report)
         return plain
 
-    def _holders(self, agency_id: str, item: Item) -> dict[str, Any]:
+    def _holders(self, agency_id: str, item: Mapping[str, Any]) -> dict[str, Any]:
         """The other agency holders' sections for the person's email (registry), or the
         registrations through the erasure's lookup while no registry is wired."""
         registry = self.registry()

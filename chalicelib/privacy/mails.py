@@ -3,6 +3,7 @@ consent record proves), the agency's notices, and the nightly digest."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
@@ -45,11 +46,11 @@ def agency_details(profile: dict[str, Any] | None, agency_id: str) -> dict[str, 
     }
 
 
-def person_name(address: dict[str, Any]) -> str:
+def person_name(address: Mapping[str, Any]) -> str:
     return " ".join(p for p in (address.get("first_name"), address.get("last_name")) if p)
 
 
-def data_rows(address: dict[str, Any]) -> list[tuple[str, str]]:
+def data_rows(address: Mapping[str, Any]) -> list[tuple[str, str]]:
     """The stored data the person is asked to check: name, email, phone, postal address."""
     salutation = address.get("salutation") if address.get("salutation") in ("Herr", "Frau") \
         else None

@@ -13,6 +13,7 @@ Amazon SES.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from chalicelib.plural import days
@@ -33,7 +34,7 @@ REGION_NAMES = {"eu-central-1": "Frankfurt am Main", "eu-central-2": "Zürich",
                 "eu-west-1": "Irland", "eu-west-3": "Paris", "eu-north-1": "Stockholm"}
 
 
-def given_by_person(address: dict[str, Any]) -> bool:
+def given_by_person(address: Mapping[str, Any]) -> bool:
     return (address.get("source") or "agency_api") in SELF_GIVEN_SOURCES
 
 
@@ -47,7 +48,7 @@ def controller_line(agency: dict[str, str]) -> str:
     return ", ".join(p for p in parts if p) + (f" ({', '.join(contact)})" if contact else "")
 
 
-def storage_period(address: dict[str, Any], retention_days: int) -> str:
+def storage_period(address: Mapping[str, Any], retention_days: int) -> str:
     until = address.get("store_until")
     text = ""
     if until:
@@ -63,7 +64,7 @@ def storage_period(address: dict[str, Any], retention_days: int) -> str:
         "Geldwäschegesetz: 5 Jahre) gehen vor; danach werden die Daten gelöscht.")
 
 
-def sections(agency: dict[str, str], address: dict[str, Any], retention_days: int,
+def sections(agency: dict[str, str], address: Mapping[str, Any], retention_days: int,
              region: str) -> list[Section]:
     """The Art. 13 (and, where due, Art. 14) information as headed paragraphs."""
     controller = agency.get("legal_name") or agency["name"]

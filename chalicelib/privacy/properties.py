@@ -13,6 +13,7 @@ from chalicelib.errors import Conflict, NotFound
 from chalicelib.plural import days
 from chalicelib.privacy import rules
 from chalicelib.privacy.addresses import AddressBook, interest_pk, property_key, relation_key
+from chalicelib.privacy.items import AddressItem
 from chalicelib.privacy.model import NewProperty, NewRelation
 from chalicelib.privacy.settings import SettingsRepository
 from chalicelib.secrets_util import new_id
@@ -211,7 +212,8 @@ class PropertyService:
             self._archive_one(agency_id, prop, address_id, addresses.get(address_id), status,
                               archive_date, retention_days, result)
 
-    def _archive_one(self, agency_id: str, prop: Item, address_id: str, address: Item | None,
+    def _archive_one(self, agency_id: str, prop: Item, address_id: str,
+                     address: AddressItem | None,
                      status: dict[str, str], archive_date: date, retention_days: int,
                      result: dict[str, Any]) -> None:
         property_id = prop["property_id"]

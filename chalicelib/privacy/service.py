@@ -3,6 +3,7 @@ activities, read the consent records (JSON or a printable dossier)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -54,7 +55,7 @@ class AddressService:
         self.clock = clock
         self.settings = settings  # the agency's GDPR settings (SettingsRepository)
 
-    def _automatic(self, agency_id: str, address: dict[str, Any]) -> rules.ArchiveDecision | None:
+    def _automatic(self, agency_id: str, address: Mapping[str, Any]) -> rules.ArchiveDecision | None:
         """The automatic date the address would have now (two reads: the settings and
         its interest properties), or None when the rule does not apply."""
         interest = set(address.get("interest_properties") or ())

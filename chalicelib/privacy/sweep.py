@@ -24,7 +24,7 @@ marks the agency done (its mail id ``gdpr-digest-<agency>-<date>`` is unique as 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date, timedelta
 from typing import Any
 
@@ -264,7 +264,7 @@ class RetentionSweep:
         totals = {**state["totals"], "deleted": int(state["totals"]["deleted"]) + 1}
         changes = {"position": item["gdpr_sk"], "counts": done, "totals": totals}
 
-        def still_expired(fresh: Item) -> str | None:
+        def still_expired(fresh: Mapping[str, Any]) -> str | None:
             # The index copy may be stale and the date may have moved mid-run: decide on
             # the address as it is now (the delete is conditional on its version).
             return None if rules.is_expired(fresh, today) else "no_longer_expired"

@@ -20,6 +20,7 @@ capabilities stay independent (import contracts in pyproject.toml).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Annotated, Any, Protocol
 
@@ -76,7 +77,7 @@ class CustomerBook(Protocol):
     An address item carries ``email``, ``gdpr_status``, the names and ``relations``, the
     set of ``<property id>#<role>`` its preview shows."""
 
-    def get(self, agency_id: str, address_id: str) -> Item | None: ...
+    def get(self, agency_id: str, address_id: str) -> Mapping[str, Any] | None: ...
 
     def properties(self, agency_id: str, property_ids: set[str]) -> dict[str, Item]: ...
 
@@ -102,7 +103,7 @@ def email_hash(hash_key: str, email: str) -> str:
     return keyed_hash(hash_key, "invite-email", email_key(email))
 
 
-def deal_role(address: Item, property_id: str | None) -> str | None:
+def deal_role(address: Mapping[str, Any], property_id: str | None) -> str | None:
     """The address's owner/buyer/tenant relation (to ``property_id`` when given, else to
     any property), or ``None``: no deal, no invitation."""
     relations = set(address.get("relations") or ())
@@ -114,7 +115,7 @@ def deal_role(address: Item, property_id: str | None) -> str | None:
     return None
 
 
-def greeting(address: Item) -> str:
+def greeting(address: Mapping[str, Any]) -> str:
     """"Frau Muster", "Eva Muster" or nothing (never a salutation without a name)."""
     last, first = address.get("last_name"), address.get("first_name")
     if address.get("salutation") in ("Herr", "Frau") and last:
@@ -122,7 +123,7 @@ def greeting(address: Item) -> str:
     return " ".join(p for p in (first, last) if p)
 
 
-def suggested_name(address: Item) -> str:
+def suggested_name(address: Mapping[str, Any]) -> str:
     """What the form offers as the public name: "Eva M." (the reviewer may change it)."""
     first, last = address.get("first_name") or "", address.get("last_name") or ""
     return f"{first} {last[:1]}.".strip() if first and last else first
@@ -204,7 +205,7 @@ class Invitations:
         return self._stage_and_send(agency_id, address, data.property_id, role, title,
                                     agency, hashed, actor)
 
-    def _stage_and_send(self, agency_id: str, address: Item, property_id: str | None,
+    def _stage_and_send(self, agency_id: str, address: Mapping[str, Any], property_id: str | None,
                         role: str, property_title: str | None, agency: Item | None,
                         hashed: str, actor: Actor) -> dict[str, Any]:
         ctx = self.ctx
