@@ -18,6 +18,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from bench.report import ZIP_MB
+
 ROOT = Path(__file__).resolve().parent.parent
 RUNS = 5
 
@@ -78,7 +80,7 @@ def package_size(build_dir: Path) -> dict[str, Any]:
                    env=env, capture_output=True, text=True, timeout=900, check=True)
     path = build_dir / "package" / "deployment.zip"
     return {"zip_bytes": path.stat().st_size, "zip_mb": round(path.stat().st_size / 1e6, 2),
-            "target_mb": 6.0, "largest": largest_entries(path)}
+            "target_mb": ZIP_MB, "largest": largest_entries(path)}
 
 
 def largest_entries(path: Path, top: int = 8) -> dict[str, float]:
