@@ -25,6 +25,7 @@ from chalicelib.personal_data import (
 from chalicelib.ratelimit import counter_key as rate_counter_key
 from chalicelib.ratelimit import window as rate_window
 from chalicelib.storage.dynamo import Item, Table
+from chalicelib.tours.reentry import resend_counter_key
 from chalicelib.tours.registration import email_rate_key
 from chalicelib.tours.repository import registration_key
 from chalicelib.tours.viewing import viewing_view
@@ -35,7 +36,8 @@ REGISTRATION_MAIL_SUFFIXES = ("unlock", "received", "request", "decision")
 
 # A registration's attributes that are no data about the person (keys, token hashes).
 _INTERNAL = frozenset({"pk", "sk", "link_hashes", "viewer_hashes", "expires_ttl", "version",
-                       "reentry_hashes", "reentry_mail_ids", "viewing_version"})
+                       "reentry_hashes", "reentry_mail_ids", "reentry_days",
+                       "viewing_version"})
 
 
 def export_view(item: Item) -> dict[str, Any]:
@@ -70,6 +72,8 @@ class RegistrationHolder:
                  "registrations per email, tour and hour (keyed hash of the email)"),
         ItemKind("core", "RATE#reg-ip#", "RATE",
                  "registrations per IP, tour and hour (keyed hash of the IP)"),
+        ItemKind("core", "RATE#reentry#", "RATE",
+                 "fresh access links mailed per registration and day (TTL two days)"),
     )
     record = ProcessingRecord(
         purpose="Zugang zu geschützten virtuellen Rundgängen (Registrierung, E-Mail-Freigabe, "
@@ -107,6 +111,8 @@ class RegistrationHolder:
                         for h in registration.get("reentry_hashes") or ())
             keys.extend(("core", *DynamoOutboxStore.key(m))
                         for m in registration.get("reentry_mail_ids") or ())
+            keys.extend(("core", *resend_counter_key(rid, day))
+                        for day in registration.get("reentry_days") or ())
             keys.extend(("core", *DynamoOutboxStore.key(f"{rid}-{suffix}"))
                         for suffix in REGISTRATION_MAIL_SUFFIXES)
             keys.extend(("core", *rate_counter_key(key)) for key in self._rate_keys(registration))

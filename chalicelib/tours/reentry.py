@@ -26,6 +26,12 @@ PURPOSE_REENTRY = "reentry"
 RESENDS_PER_DAY = 3
 
 
+def resend_counter_key(registration_id: str, day: str) -> tuple[str, str]:
+    """The counter of a registration's fresh links on ``day`` (``YYYYMMDD``); the day is
+    also named on the registration (``reentry_days``) so the erasure finds it."""
+    return f"RATE#reentry#{registration_id}#{day}", "RATE"
+
+
 def offers_reentry(link: Item) -> bool:
     """A used unlock link (the registration's state is checked on POST)."""
     return link.get("purpose") == PURPOSE_UNLOCK and link.get("status") == "used"
@@ -62,7 +68,7 @@ class Reentry:
         now = self.clock.now()
         day = now.strftime("%Y%m%d")
         tx = Transaction(self.repo.table.client)
-        tx.update(self.links.core, f"RATE#reentry#{registration_id}#{day}", "RATE",
+        tx.update(self.links.core, *resend_counter_key(registration_id, day),
                   Update(adds={"n": 1},
                          sets={"expires_ttl": epoch_seconds(now + timedelta(days=2))}),
                   condition=Condition("attribute_not_exists({n}) OR {n} < {:limit}",
@@ -72,10 +78,10 @@ class Reentry:
             agency_id=used_link.get("agency_id"),
             valid_for=timedelta(days=self.settings.unlock_link_days), context=ctx)
         mail_id = f"{registration_id}-reentry-{link.token_hash[:12]}"
-        # Both named on the registration, so the erasure of the person finds them.
+        # All named on the registration, so the erasure of the person finds them.
         tx.update(self.repo.table, *registration_key(registration_id),
                   Update(adds={"reentry_hashes": {link.token_hash},
-                               "reentry_mail_ids": {mail_id}}),
+                               "reentry_mail_ids": {mail_id}, "reentry_days": {day}}),
                   condition=Condition("{status} = {:s}", s="unlocked"), label="registration")
         staged = self.outbox.stage(tx, [OutboxMail(
             mail_id, "tour_reentry",

@@ -103,9 +103,12 @@ def test_import_app_leaves_heavy_modules_for_later() -> None:
 def test_report_renders_and_flags_misses() -> None:
     results = {"coldstart": {"runs": 5, "app_median_ms": 300.0, "boto3_median_ms": 150.0,
                              "ratio": 2.0, "target_ratio": 1.5, "added_by_app_ms": {}},
-               "package": {"zip_mb": 6.5, "target_mb": 6.0, "largest": {}}}
+               "package": {"zip_mb": report.ZIP_MB + 0.5, "target_mb": report.ZIP_MB,
+                           "largest": {}}}
     assert "Cold start" in report.render(results)
     assert len(report.failures(results)) == 2
+    results["package"]["zip_mb"] = report.ZIP_MB - 0.5
+    assert report.failures(results) == ["cold start ratio 2.0 > 1.5"]
 
 
 def test_webhook_events_cost_nothing_without_subscribers(stack: BenchStack) -> None:

@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 from tests.conftest import DEMO, registration_payload
+from tests.support import every_item
 from tests.support import links_of as links_in
 
 
@@ -89,3 +90,20 @@ def test_fresh_links_are_erased_with_the_person(http: Any, make_tour: Any, outbo
     erased = http.request("DELETE", f"/agency/addresses/{address_id}", token=DEMO)
     assert erased.status == 200, erased.body
     assert http.get(fresh).status == 404
+
+
+def test_the_resend_counter_is_erased_with_the_person(http: Any, make_tour: Any,
+                                                      outbox: Any, container: Any) -> None:
+    """The day's resend counter names the registration: it goes with the person too."""
+    _tour, link = _unlocked(http, make_tour, outbox)
+    assert http.form_post(link + "/resend").status == 200
+
+    def counters() -> list[dict[str, Any]]:
+        return [i for i in every_item(container.settings.region)
+                if str(i["pk"]).startswith("RATE#reentry#")]
+
+    assert len(counters()) == 1
+    address = http.get("/agency/addresses?email=eva@example.org", token=DEMO).json
+    address_id = address["addresses"][0]["address_id"]
+    assert http.request("DELETE", f"/agency/addresses/{address_id}", token=DEMO).status == 200
+    assert counters() == []
