@@ -52,7 +52,7 @@ MINIFIER := bench/minify/node_modules/.installed
 examples: $(EXAMPLE_STAMPS)
 
 test: lint browser-deps examples $(MINIFIER)
-	$(BIN)/python -m pytest -q -n auto --dist loadfile
+	$(BIN)/python -m pytest -q -n auto --dist loadfile --durations=15
 
 # The long fuzzing run: schemathesis with 200 examples per operation and mode against the
 # local stack, and 2000 examples per hypothesis property (make test runs a few).

@@ -7,6 +7,7 @@ from typing import Any
 
 from tests.conftest import DEMO, QA
 from tests.functional.reviews.support import submit_and_confirm
+from tests.support import mails_to
 
 TEXT = "Die Übergabe lief pünktlich, das Protokoll war vollständig und gut erklärt."
 REASON = "Diese Bewertung behauptet Dinge über mich, die nachweislich falsch sind."
@@ -17,16 +18,12 @@ def notice(http: Any, review: dict[str, Any], **body: Any) -> Any:
                      {"reason": REASON, **body})
 
 
-def mails_to(outbox: Any, address: str) -> list[dict[str, Any]]:
-    return [m for m in outbox() if address in m["to"]]
-
-
 def test_anyone_can_file_a_notice_and_gets_a_receipt_and_the_decision(http, outbox):
     review = submit_and_confirm(http, outbox, email="eva@example.org", text=TEXT)
     reply = notice(http, review, email="nachbar@example.org", name="Nina Nachbar")
     assert reply.status == 202, reply.body
     assert reply.json["status"] == "received"
-    [receipt] = mails_to(outbox, "nachbar@example.org")
+    [receipt] = mails_to(outbox(), "nachbar@example.org")
     assert "Eingangsbestätigung" in receipt["subject"]
     assert "Art. 16" in receipt["text"] and "Nina Nachbar" in receipt["text"]
     anonymous = notice(http, review)  # no email: nobody to tell, still received
@@ -44,7 +41,7 @@ def test_anyone_can_file_a_notice_and_gets_a_receipt_and_the_decision(http, outb
     assert done.status == 200 and done.json["status"] == "resolved"
     assert http.post(f"/qa/notices/{reply.json['notice_id']}/resolve",
                      {"outcome": "keep", "reason": "x"}, token=QA).status == 409
-    decision = mails_to(outbox, "nachbar@example.org")[-1]
+    decision = mails_to(outbox(), "nachbar@example.org")[-1]
     assert "Entscheidung" in decision["subject"]
     assert "bleibt veröffentlicht" in decision["text"]
     assert "Zulässige Meinungsäußerung." in decision["text"]

@@ -12,7 +12,8 @@ from chalice.test import Client
 
 import app as application
 from bench.counting import AwsCounter
-from tests.conftest import DEMO, OTHER, registration_payload
+from tests.conftest import DEMO, OTHER
+from tests.support import register
 
 
 def views(http: Any, tour_id: str, events: list[dict[str, Any]], token: str | None = None,
@@ -28,12 +29,6 @@ def views(http: Any, tour_id: str, events: list[dict[str, Any]], token: str | No
     return http.request("POST", f"/tours/{tour_id}/views", body=json.dumps(body), headers=sent)
 
 
-def register(http: Any, tour_id: str, email: str, **extra: Any) -> dict[str, Any]:
-    reply = http.post(f"/tours/{tour_id}/registrations", registration_payload(email=email, **extra))
-    assert reply.status == 202, reply.body
-    return reply.json
-
-
 def test_anonymous_views_make_the_funnel_and_viewpoint_totals(http: Any, make_tour: Any) -> None:
     tour = make_tour("email")
     tour_id = tour["tour_id"]
@@ -45,7 +40,7 @@ def test_anonymous_views_make_the_funnel_and_viewpoint_totals(http: Any, make_to
     assert sent.status == 202, sent.body
     assert sent.headers["access-control-allow-origin"] == "*"
     assert views(http, tour_id, [{"type": "tour_view"}], beacon=True).status == 202
-    register(http, tour_id, "eva@example.org")
+    register(http, tour_id, email="eva@example.org")
     stats = http.get(f"/agency/tours/{tour_id}/stats", token=DEMO).json
     assert stats["registrations"] == 1  # v1 counts stay
     assert stats["funnel"] == {"tour_views": 2, "form_opened": 1, "registrations": 1,
@@ -58,8 +53,8 @@ def test_anonymous_views_make_the_funnel_and_viewpoint_totals(http: Any, make_to
 def test_per_lead_viewing_only_with_consent(http: Any, make_tour: Any, outbox: Any) -> None:
     tour = make_tour("email")
     tour_id = tour["tour_id"]
-    yes = register(http, tour_id, "ja@example.org", viewing_stats_accepted=True)
-    no = register(http, tour_id, "nein@example.org")
+    yes = register(http, tour_id, email="ja@example.org", viewing_stats_accepted=True)
+    no = register(http, tour_id, email="nein@example.org")
     for who in (yes, no):
         assert views(http, tour_id, [
             {"type": "tour_view"},
@@ -93,7 +88,7 @@ def test_per_lead_viewing_only_with_consent(http: Any, make_tour: Any, outbox: A
 
 def test_a_forged_or_foreign_token_counts_only_anonymously(http: Any, make_tour: Any) -> None:
     tour = make_tour("email")
-    yes = register(http, tour["tour_id"], "ja@example.org", viewing_stats_accepted=True)
+    yes = register(http, tour["tour_id"], email="ja@example.org", viewing_stats_accepted=True)
     registration_id, secret = yes["viewer_token"].split(".")
     forged = f"{registration_id}.{'A' * len(secret)}"
     assert views(http, tour["tour_id"], [{"type": "tour_view"}], forged).json["per_lead"] is False
@@ -131,7 +126,7 @@ def test_unknown_tour_wins_over_a_bad_body(http: Any) -> None:
 def test_a_batch_costs_one_read_and_at_most_two_writes(http: Any, make_tour: Any,
                                                        container: Any) -> None:
     tour = make_tour("email")
-    yes = register(http, tour["tour_id"], "ja@example.org", viewing_stats_accepted=True)
+    yes = register(http, tour["tour_id"], email="ja@example.org", viewing_stats_accepted=True)
     events = [{"type": "viewpoint_view", "viewpoint_id": f"vp{n % 10}", "seconds": 2}
               for n in range(49)] + [{"type": "tour_view"}]
     counter = AwsCounter()
@@ -171,7 +166,7 @@ def test_the_narrowed_tour_refuses_foreign_pages(http: Any, make_tour: Any) -> N
 def test_viewing_is_exported_and_erased_with_the_person(http: Any, make_tour: Any,
                                                         outbox: Any) -> None:
     tour = make_tour("email")
-    yes = register(http, tour["tour_id"], "eva@example.org", viewing_stats_accepted=True)
+    yes = register(http, tour["tour_id"], email="eva@example.org", viewing_stats_accepted=True)
     assert views(http, tour["tour_id"], [
         {"type": "tour_view"}, {"type": "viewpoint_view", "viewpoint_id": "flur",
                                 "seconds": 9}], yes["viewer_token"]).status == 202
