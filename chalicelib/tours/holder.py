@@ -25,7 +25,7 @@ from chalicelib.personal_data import (
 from chalicelib.ratelimit import counter_key as rate_counter_key
 from chalicelib.ratelimit import window as rate_window
 from chalicelib.storage.dynamo import Item, Table
-from chalicelib.tours.reentry import resend_counter_key
+from chalicelib.tours.reentry import resend_counter
 from chalicelib.tours.registration import email_rate_key
 from chalicelib.tours.repository import registration_key
 from chalicelib.tours.viewing import viewing_view
@@ -111,7 +111,7 @@ class RegistrationHolder:
                         for h in registration.get("reentry_hashes") or ())
             keys.extend(("core", *DynamoOutboxStore.key(m))
                         for m in registration.get("reentry_mail_ids") or ())
-            keys.extend(("core", *resend_counter_key(rid, day))
+            keys.extend(("core", *rate_counter_key(resend_counter(rid, day)))
                         for day in registration.get("reentry_days") or ())
             keys.extend(("core", *DynamoOutboxStore.key(f"{rid}-{suffix}"))
                         for suffix in REGISTRATION_MAIL_SUFFIXES)

@@ -11,7 +11,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from chalicelib.clock import Clock, epoch_seconds, iso
+from chalicelib import ratelimit
+from chalicelib.clock import Clock, iso
 from chalicelib.config import Settings
 from chalicelib.errors import Gone, RateLimited, Unavailable
 from chalicelib.links.service import LinkService, Outcome, Page, StaleLink, Submission
@@ -26,10 +27,11 @@ PURPOSE_REENTRY = "reentry"
 RESENDS_PER_DAY = 3
 
 
-def resend_counter_key(registration_id: str, day: str) -> tuple[str, str]:
-    """The counter of a registration's fresh links on ``day`` (``YYYYMMDD``); the day is
-    also named on the registration (``reentry_days``) so the erasure finds it."""
-    return f"RATE#reentry#{registration_id}#{day}", "RATE"
+def resend_counter(registration_id: str, day: str) -> str:
+    """The ``chalicelib.ratelimit`` counter of a registration's fresh links on ``day``
+    (``YYYYMMDD``); the day is also named on the registration (``reentry_days``) so the
+    erasure finds it."""
+    return f"reentry#{registration_id}#{day}"
 
 
 def offers_reentry(link: Item) -> bool:
@@ -68,11 +70,8 @@ class Reentry:
         now = self.clock.now()
         day = now.strftime("%Y%m%d")
         tx = Transaction(self.repo.table.client)
-        tx.update(self.links.core, *resend_counter_key(registration_id, day),
-                  Update(adds={"n": 1},
-                         sets={"expires_ttl": epoch_seconds(now + timedelta(days=2))}),
-                  condition=Condition("attribute_not_exists({n}) OR {n} < {:limit}",
-                                      limit=RESENDS_PER_DAY), label="rate")
+        ratelimit.stage(tx, self.links.core, "rate", resend_counter(registration_id, day),
+                        RESENDS_PER_DAY, now, keep=timedelta(days=2))
         link = self.links.issue(
             tx, purpose=PURPOSE_REENTRY, record_id=registration_id,
             agency_id=used_link.get("agency_id"),
