@@ -36,7 +36,11 @@ from chalicelib.logs import configure_logging
 from chalicelib.wiring import Container, install
 from devstack.environment import prepare_aws, seed_demo, start_mock
 from infra.policies import FUNCTIONS
+from tests import fixture_costs
 from tests.iam_audit import Recorder, current_function, violations
+
+# Constant costs of the test doubles once per process, not once per test (why: its docstring).
+fixture_costs.install()
 
 START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 DEMO = "demo-agency-token"
