@@ -11,6 +11,9 @@ profile of one functional file put almost all of the fixture set-up in two const
   files never change while the suite runs, so one loader and its cache serve every session.
   Sessions, clients and their event hooks stay per test. boto3 appends its own data folder
   to the loader's search paths in every session; the shared loader keeps each path once.
+  botocore rewrites an S3 operation's model in place on its first call (the bucket out of
+  the request URI) and keeps it so for the session; shared, later tests get the rewritten
+  model, which the rewrite leaves as it is, like a long-lived session's later clients.
 * **moto's Cognito key.** Each moto user pool imports the same private JWK from moto's
   resources (``jwks-private.json``, which has no prime factors, so every import recovers
   them: about 0.3 s a pool). The pool's key is imported once and shared, as the file is.

@@ -5,9 +5,15 @@ user pools carry the key of moto's own key file."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import boto3
 import botocore.loaders
 import botocore.session
+from botocore.handlers import (
+    remove_accid_host_prefix_from_model,
+    remove_bucket_from_url_paths_from_model,
+)
 from joserfc import jwk
 from moto.utilities.utils import load_resource
 
@@ -15,6 +21,23 @@ from devstack.environment import start_mock
 from tests import fixture_costs
 
 REGION = "eu-central-1"
+
+
+def _as_used(client: Any) -> dict[str, Any]:
+    """The client's service description as every operation's first call leaves it.
+
+    botocore rewrites S3 operation models in place when an operation is first called
+    (``{Bucket}`` out of the request URI, ``{AccountId}.`` out of the host prefix), and the
+    rewritten model stays in the loader's cache for every later client of that session. Both
+    rewrites change nothing the second time, so a shared loader may hand out models that
+    earlier tests' calls already rewrote: compare both sides rewritten."""
+    model = client.meta.service_model
+    for name in model.operation_names:
+        operation = model.operation_model(name)
+        remove_bucket_from_url_paths_from_model(params={}, model=operation, context={})
+        remove_accid_host_prefix_from_model(params={}, model=operation, context={})
+    description: dict[str, Any] = model._service_description
+    return description
 
 
 def test_the_suite_runs_with_the_shared_loader_and_moto_key() -> None:
@@ -41,8 +64,7 @@ def test_clients_from_the_shared_loader_equal_those_from_a_fresh_one() -> None:
         own = fresh.create_client(service, region_name=REGION)
         assert shared.meta.endpoint_url == own.meta.endpoint_url
         # The whole service description: operations, shapes, documentation, endpoints rules.
-        assert (shared.meta.service_model._service_description
-                == own.meta.service_model._service_description), service
+        assert _as_used(shared) == _as_used(own), service
         assert shared.meta.partition == own.meta.partition
 
 
