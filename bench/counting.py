@@ -102,7 +102,7 @@ class AwsCounter:
         events.register(f"before-parameter-build.{name}", _remember_params)
         events.register(f"before-call.{name}", self._before)
         events.register(f"after-call.{name}",
-                        self._after if service == "dynamodb" else self._after_ses)
+                        self._after if service == "dynamodb" else self._after_other)
 
     def _before(self, model: Any, params: Any, context: Any = None, **_: Any) -> None:
         self._started[id(context)] = time.perf_counter()
@@ -133,11 +133,17 @@ class AwsCounter:
                 work.items_by_target[f"{operation}:{target}{suffix}"] += read
             work.items_written += _items_written(operation, params, parsed or {})
 
-    def _after_ses(self, http_response: Any, parsed: Any, model: Any, context: Any = None,
-                   **_: Any) -> None:
+    def _after_other(self, http_response: Any, parsed: Any, model: Any, context: Any = None,
+                     **_: Any) -> None:
+        # Named by service ("ses:SendEmail" for SES v1 and v2, "sqs:SendMessageBatch"); the
+        # S column counts only SES's calls, the mails.
+        service = model.service_model.service_name
+        if service.startswith("ses"):
+            service = "ses"
         for work in self._record(context):
-            work.calls[f"ses:{model.name}"] += 1
-            work.ses_calls += 1
+            work.calls[f"{service}:{model.name}"] += 1
+            if service == "ses":
+                work.ses_calls += 1
 
     @contextmanager
     def measure(self) -> Iterator[Work]:

@@ -16,13 +16,13 @@ DEAD_RECEIVER = "http://127.0.0.1:9/hook"  # connection refused: every attempt f
 
 def _row(work: Work) -> dict[str, Any]:
     return {**work.as_dict(), "sqs": sum(n for op, n in work.calls.items()
-                                         if op.startswith("ses:SendMessage")),
-            "kms": sum(n for op, n in work.calls.items() if op in ("ses:Decrypt",
-                                                                  "ses:Encrypt"))}
+                                         if op.startswith("sqs:SendMessage")),
+            "kms": sum(n for op, n in work.calls.items() if op in ("kms:Decrypt",
+                                                                  "kms:Encrypt"))}
 
 
 def measure(stack: BenchStack) -> dict[str, Any]:
-    # The counter files every non-DynamoDB call under "ses:<operation>" (bench/counting.py).
+    # The counter names every non-DynamoDB call "<service>:<operation>" (bench/counting.py).
     stack.counter.hook(stack.container.sqs)
     stack.counter.hook(stack.container.kms)
     from tests.conftest import tour_payload  # the functional tests' tour
