@@ -59,7 +59,8 @@ def test_sessions_share_one_loader_whose_search_paths_stay_put() -> None:
 def test_clients_from_the_shared_loader_equal_those_from_a_fresh_one() -> None:
     fresh = botocore.session.Session()
     fresh.register_component("data_loader", botocore.loaders.create_loader())
-    for service in ("dynamodb", "ses", "s3", "sqs", "kms", "cognito-idp"):
+    # The Container's clients (sesv2 sends the mails) and the stand-ins' set-up (ses).
+    for service in ("dynamodb", "sesv2", "ses", "s3", "sqs", "kms", "cognito-idp"):
         shared = boto3.session.Session().client(service, region_name=REGION)
         own = fresh.create_client(service, region_name=REGION)
         assert shared.meta.endpoint_url == own.meta.endpoint_url
@@ -68,7 +69,7 @@ def test_clients_from_the_shared_loader_equal_those_from_a_fresh_one() -> None:
         assert shared.meta.partition == own.meta.partition
 
 
-def test_moto_pools_carry_moto_key_and_it_verifies_as_before() -> None:
+def test_moto_pools_carry_the_key_of_motos_key_file() -> None:
     mock = start_mock()
     try:
         client = boto3.client("cognito-idp", region_name=REGION)
